@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Command line of the data preparation (the logic is in the package).
+
+Writes the source and target manifests, the fixed test sets and
+``prepare_summary.json`` into ``--save_folder``:
+
+    python prepare.py --librispeech_folder /data/LibriSpeech \\
+        --wham_folder /data/wham_noise --dns_folder /data/DNS-Challenge \\
+        --save_folder results/dns/data/manifests
+
+Every corpus folder is optional; what needs a missing corpus is not written.
+``train.py`` runs the same preparation itself (from its YAML), so this is
+only needed to prepare data ahead of training or on another machine.
+
+Authors
+ * speechbrain-srst developers 2026
+"""
+
+import argparse
+import json
+import logging
+import sys
+
+from speechbrain_srst.data.prepare import CorpusError, prepare_domain_adaptation
+
+
+def parse_args(argv):
+    """Parses the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--librispeech_folder", default=None)
+    parser.add_argument("--wham_folder", default=None)
+    parser.add_argument("--dns_folder", default=None)
+    parser.add_argument("--save_folder", required=True)
+    parser.add_argument("--num_source_mixtures", type=int, default=50000)
+    parser.add_argument("--num_target_mixtures", type=int, default=20000)
+    parser.add_argument("--num_test_per_snr", type=int, default=150)
+    parser.add_argument("--segment_seconds", type=float, default=4.0)
+    parser.add_argument("--seed", type=int, default=1234)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Runs the preparation and prints the summary."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    args = parse_args(argv)
+    if not (args.librispeech_folder or args.wham_folder or args.dns_folder):
+        print("Give at least one of --librispeech_folder, --wham_folder, --dns_folder.")
+        return 2
+    try:
+        summary = prepare_domain_adaptation(**vars(args))
+    except CorpusError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""Recipe for unsupervised domain adaptation of speech enhancement (SRST).
+
+Every stage of Frenkel et al. (Interspeech 2023) is one YAML file; this
+script runs the stage it is given after every missing prerequisite stage:
+
+    python train.py hparams/srst.yaml
+
+runs supervised -> classifier -> dann -> selection -> srst, reusing any stage
+that has finished and resuming any that was interrupted. Without corpus
+folders the built-in benchmark is built and used; with them:
+
+    python train.py hparams/srst.yaml --librispeech_folder /data/LibriSpeech \\
+        --wham_folder /data/wham_noise --dns_folder /data/DNS-Challenge \\
+        --experiment_name dns
+
+Stages: ``supervised`` (source model and, with target.yaml, the oracle),
+``classifier``, ``dann``, ``selection``, ``self_training`` (RemixIT,
+DANN+RemixIT, SRST, SRST with random source).
+
+Authors
+ * speechbrain-srst developers 2026
+"""
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import speechbrain as sb
+from speechbrain.utils.distributed import run_on_main
+
+from speechbrain_srst.chain import load_stage, mark_done, stage_plan
+from speechbrain_srst.data.datasets import (
+    DomainPairDataset,
+    MixtureDataset,
+    StoredMixtureDataset,
+    load_manifest,
+)
+from speechbrain_srst.data.experiment import prepare_experiment_data
+from speechbrain_srst.evaluation import mean_si_sdr
+from speechbrain_srst.export import export_model
+from speechbrain_srst.selection import (
+    score_target_likeness,
+    select_most_target_like,
+    select_random,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- datasets
+def manifest(hparams, name, ids=None):
+    """Loads ``<data_folder>/manifests/<name>.json``."""
+    return load_manifest(Path(hparams["data_folder"]) / "manifests" / f"{name}.json", ids)
+
+
+def test_sets(hparams, domain):
+    """The fixed test sets of a domain, one per SNR: ``{snr: dataset}``."""
+    sets = {}
+    for snr in hparams["test_snrs"]:
+        path = Path(hparams["data_folder"]) / "manifests" / f"{domain}_test_snr{snr}.json"
+        if path.is_file():
+            sets[snr] = StoredMixtureDataset(load_manifest(path))
+    return sets
+
+
+def selected_ids(hparams, name):
+    """Reads a list of ids written by the selection stage."""
+    with open(Path(hparams["selection_folder"]) / f"{name}.json") as handle:
+        return json.load(handle)
+
+
+def domain_pairs(hparams, split):
+    """Source items paired with target items (classifier and DANN stages).
+
+    Target references are left out of training batches; validation batches
+    carry them for analysis only.
+    """
+    training = split == "train"
+    return DomainPairDataset(
+        MixtureDataset(manifest(hparams, f"source_{split}")),
+        MixtureDataset(manifest(hparams, f"target_{split}"), labelled=not training),
+        primary_prefix="src_",
+        secondary_prefix="tgt_",
+        seed=hparams["seed"],
+        shuffle_secondary=training,
+    )
+
+
+# ------------------------------------------------------------------ stages
+def load_pretrained(hparams):
+    """Loads the previous stage's files through the YAML's Pretrainer."""
+    if "pretrainer" in hparams:
+        run_on_main(hparams["pretrainer"].collect_files)
+        hparams["pretrainer"].load_collected()
+
+
+def make_brain(hparams, run_opts):
+    """Builds the stage's Brain from the YAML."""
+    return hparams["brain_class"](
+        modules=hparams["modules"],
+        opt_class=hparams.get("opt_class"),
+        hparams=hparams,
+        run_opts=run_opts,
+        checkpointer=hparams["checkpointer"],
+    )
+
+
+def fit(brain, hparams, train_set, valid_set):
+    """Trains with the YAML's epoch counter and data-loader options."""
+    brain.train_dataset = train_set
+    brain.fit(
+        hparams["epoch_counter"],
+        train_set,
+        valid_set,
+        train_loader_kwargs=hparams["train_dataloader_opts"],
+        valid_loader_kwargs=hparams["valid_dataloader_opts"],
+    )
+
+
+def finish(brain, hparams, extra_modules=None, checkpoint_key=None):
+    """Loads the kept checkpoint and exports the stage's model folder."""
+    if checkpoint_key:
+        brain.checkpointer.recover_if_possible(max_key=checkpoint_key)
+    else:
+        brain.checkpointer.recover_if_possible()
+    metrics = {**getattr(brain, "train_stats", {}), **getattr(brain, "valid_stats", {})}
+    export_model(
+        hparams["model_folder"],
+        brain.modules.model,
+        hparams["stage_name"],
+        extra_modules=extra_modules,
+        metrics={k: v for k, v in metrics.items() if isinstance(v, (int, float))},
+        description=hparams["description"],
+        training_data=hparams["training_data"],
+    )
+
+
+def evaluate_tests(brain, hparams, domain):
+    """SI-SDR of the exported model on the fixed test sets of ``domain``."""
+    results = {}
+    for snr, dataset in test_sets(hparams, domain).items():
+        results[f"snr{snr}"] = mean_si_sdr(brain.modules.model, dataset, brain.device)
+    logger.info("%s on %s test sets: %s", hparams["stage_name"], domain, results)
+    return results
+
+
+def run_supervised(hparams, run_opts):
+    """Stage 1 (source model) and 1' (target oracle): noisy/clean pairs."""
+    domain = hparams["train_domain"]
+    brain = make_brain(hparams, run_opts)
+    train_set = MixtureDataset(manifest(hparams, f"{domain}_train"))
+    valid_set = MixtureDataset(manifest(hparams, f"{domain}_valid"))
+    fit(brain, hparams, train_set, valid_set)
+    finish(brain, hparams, checkpoint_key="si_sdr")
+    return {"test": evaluate_tests(brain, hparams, domain)}
+
+
+def run_classifier(hparams, run_opts):
+    """Stage 2: the domain classifier on the frozen source encoder."""
+    load_pretrained(hparams)
+    brain = make_brain(hparams, run_opts)
+    fit(brain, hparams, domain_pairs(hparams, "train"), domain_pairs(hparams, "valid"))
+    finish(brain, hparams, {"classifier": hparams["classifier"]})
+    return {"valid": brain.valid_stats}
+
+
+def run_dann(hparams, run_opts):
+    """Stage 3: domain-adversarial training through gradient reversal."""
+    load_pretrained(hparams)
+    brain = make_brain(hparams, run_opts)
+    fit(brain, hparams, domain_pairs(hparams, "train"), domain_pairs(hparams, "valid"))
+    finish(brain, hparams, {"classifier": hparams["classifier"]})
+    return {"test": evaluate_tests(brain, hparams, "target")}
+
+
+def run_selection(hparams, run_opts):
+    """Stage 4: rank the source mixtures by P(target); keep the top share."""
+    load_pretrained(hparams)
+    device = run_opts.get("device", "cpu")
+    model = hparams["model"].to(device)
+    classifier = hparams["classifier"].to(device)
+    output = Path(hparams["output_folder"])
+    summary = {}
+    for split in ("train", "valid"):
+        entries = manifest(hparams, f"source_{split}")
+        scores = score_target_likeness(
+            model, classifier, MixtureDataset(entries), hparams["batch_size"], device
+        )
+        similar = select_most_target_like(scores, hparams["keep_fraction"])
+        chosen_at_random = select_random(scores, hparams["keep_fraction"], hparams["seed"])
+        for name, value in (
+            (f"scores_{split}", scores),
+            (f"similar_{split}", similar),
+            (f"random_{split}", chosen_at_random),
+        ):
+            (output / f"{name}.json").write_text(json.dumps(value, indent=1))
+        summary[split] = {
+            "scored": len(scores),
+            "kept": len(similar),
+            "threshold": scores[similar[-1]] if similar else None,
+        }
+    target_scores = score_target_likeness(
+        model,
+        classifier,
+        MixtureDataset(manifest(hparams, "target_train"), labelled=False),
+        hparams["batch_size"],
+        device,
+    )
+    (output / "scores_target_train.json").write_text(json.dumps(target_scores, indent=1))
+    logger.info("Selection: %s", summary)
+    return summary
+
+
+def run_self_training(hparams, run_opts):
+    """Stage 5: RemixIT / DANN+RemixIT / SRST (similar or random source)."""
+    load_pretrained(hparams)
+    brain = make_brain(hparams, run_opts)
+    source_pool = None
+    source_valid = MixtureDataset(manifest(hparams, "source_valid"))
+    if hparams["use_source"]:
+        pool = hparams["source_pool"]
+        source_pool = MixtureDataset(
+            manifest(hparams, "source_train", selected_ids(hparams, f"{pool}_train"))
+        )
+        source_valid = MixtureDataset(
+            manifest(hparams, "source_valid", selected_ids(hparams, f"{pool}_valid"))
+        )
+    train_set = DomainPairDataset(
+        MixtureDataset(manifest(hparams, "target_train"), labelled=False),
+        source_pool,
+        seed=hparams["seed"],
+    )
+    valid_set = DomainPairDataset(
+        MixtureDataset(manifest(hparams, "target_valid")),
+        source_valid,
+        shuffle_secondary=False,
+    )
+    fit(brain, hparams, train_set, valid_set)
+    finish(brain, hparams)
+    return {"test": evaluate_tests(brain, hparams, "target")}
+
+
+STAGES = {
+    "supervised": run_supervised,
+    "classifier": run_classifier,
+    "dann": run_dann,
+    "selection": run_selection,
+    "self_training": run_self_training,
+}
+
+
+# -------------------------------------------------------------------- chain
+def run_stage(hparams_file, run_opts, overrides):
+    """Runs one stage: experiment folder, data preparation, training, marker."""
+    hparams = load_stage(hparams_file, overrides)
+    stage = hparams["stage"]
+    if stage not in STAGES:
+        raise ValueError(f"{hparams_file}: unknown stage '{stage}'.")
+    sb.create_experiment_directory(
+        experiment_directory=hparams["output_folder"],
+        hyperparams_to_save=str(hparams_file),
+        overrides=overrides,
+    )
+    logger.info("Stage %s (%s)", hparams["stage_name"], hparams_file)
+    run_on_main(prepare_experiment_data, kwargs={"hparams": hparams})
+    results = STAGES[stage](hparams, run_opts)
+    if sb.utils.distributed.if_main_process():
+        mark_done(hparams["output_folder"], {"stage": hparams["stage_name"], "results": results})
+    return results
+
+
+def main(argv):
+    """Runs the requested stage after its missing prerequisites."""
+    hparams_file, run_opts, overrides = sb.parse_arguments(argv)
+    sb.utils.distributed.ddp_init_group(run_opts)
+    plan = stage_plan(hparams_file, overrides)
+    if not plan:
+        logger.info("%s has finished already: nothing to do.", hparams_file)
+    for stage_file in plan:
+        run_stage(stage_file, run_opts, overrides)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,1 @@
+"""One SpeechBrain ``Brain`` subclass per stage family."""

@@ -1,0 +1,94 @@
+"""Pieces shared by the stage Brains: metric accumulation and epoch logging.
+
+Authors
+ * speechbrain-srst developers 2026
+"""
+
+import speechbrain as sb
+import torch
+
+
+class MeanAccumulator:
+    """Accumulates per-item values under names and averages them.
+
+    Example
+    -------
+    >>> acc = MeanAccumulator()
+    >>> acc.append("si_sdr", torch.tensor([1.0, 3.0]))
+    >>> acc.append("si_sdr", torch.tensor([5.0]))
+    >>> acc.summarize()
+    {'si_sdr': 3.0}
+    """
+
+    def __init__(self):
+        self.totals = {}
+        self.counts = {}
+
+    def append(self, name, values):
+        """Adds the items of ``values`` (a tensor or a float) under ``name``."""
+        values = torch.as_tensor(values, dtype=torch.float64).detach().flatten()
+        finite = values[torch.isfinite(values)]
+        self.totals[name] = self.totals.get(name, 0.0) + float(finite.sum())
+        self.counts[name] = self.counts.get(name, 0) + int(finite.numel())
+
+    def summarize(self):
+        """Returns ``{name: mean}`` over everything appended."""
+        return {
+            name: self.totals[name] / max(self.counts[name], 1) for name in self.totals
+        }
+
+
+class StageBrain(sb.Brain):
+    """A Brain that averages named metrics per stage and logs them per epoch.
+
+    Subclasses call ``self.metrics.append(name, values)`` inside
+    ``compute_objectives``; :meth:`on_stage_end` logs the training and the
+    validation means through ``hparams.train_logger`` and saves a checkpoint
+    after each validation. Checkpoints are chosen by ``hparams.checkpoint_key``
+    (a metric name, higher is better) or, where it is ``None`` (the
+    unsupervised stages, which must not pick checkpoints with target labels),
+    the last one is kept.
+    """
+
+    def on_stage_start(self, stage, epoch=None):
+        """Resets the metrics of the stage."""
+        self.metrics = MeanAccumulator()
+
+    def on_stage_end(self, stage, stage_loss, epoch=None):
+        """Logs the epoch and saves a checkpoint after validation."""
+        stats = {"loss": stage_loss, **self.metrics.summarize()}
+        if stage == sb.Stage.TRAIN:
+            self.train_stats = stats
+            return
+        if stage == sb.Stage.VALID:
+            self.hparams.train_logger.log_stats(
+                stats_meta={"epoch": epoch, **self.epoch_meta()},
+                train_stats=getattr(self, "train_stats", None),
+                valid_stats=stats,
+            )
+            self.valid_stats = stats
+            self.save_checkpoint(stats)
+        elif stage == sb.Stage.TEST:
+            self.hparams.train_logger.log_stats(
+                stats_meta={"Epoch loaded": self.hparams.epoch_counter.current},
+                test_stats=stats,
+            )
+            self.test_stats = stats
+
+    def epoch_meta(self):
+        """Extra values logged with the epoch number (the learning rate)."""
+        optimizer = getattr(self, "optimizer", None)
+        if optimizer is None:
+            return {}
+        return {"lr": optimizer.param_groups[0]["lr"]}
+
+    def save_checkpoint(self, stats):
+        """Saves a checkpoint and keeps the best (or the last) one."""
+        if self.checkpointer is None:
+            return
+        key = getattr(self.hparams, "checkpoint_key", None)
+        meta = {name: float(value) for name, value in stats.items()}
+        if key:
+            self.checkpointer.save_and_keep_only(meta=meta, max_keys=[key])
+        else:
+            self.checkpointer.save_and_keep_only(meta=meta, num_to_keep=1)

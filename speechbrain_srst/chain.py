@@ -1,0 +1,158 @@
+"""Chaining of recipe stages: prerequisites, reuse of finished stages, markers.
+
+Every stage YAML names the YAML files it needs in ``requires`` (paths relative
+to its own folder). :func:`stage_plan` lists what must run, in order, so that
+``python train.py hparams/srst.yaml`` trains every missing prerequisite first;
+a stage whose ``output_folder`` holds a completion marker
+(:data:`DONE_MARKER`, written by :func:`mark_done` after the model is saved)
+is reused. A stage that was interrupted has no marker and runs again, and
+SpeechBrain's checkpointer resumes it where it stopped.
+
+Authors
+ * speechbrain-srst developers 2026
+"""
+
+import json
+import time
+from pathlib import Path
+
+import yaml
+from hyperpyyaml import load_hyperpyyaml
+
+DONE_MARKER = "stage_done.json"
+
+
+def parse_overrides(overrides):
+    """Turns SpeechBrain's override string (or a dict) into a dict.
+
+    Example
+    -------
+    >>> parse_overrides("seed: 3\\nbenchmark_size: smoke")
+    {'seed': 3, 'benchmark_size': 'smoke'}
+    >>> parse_overrides(None)
+    {}
+    """
+    if not overrides:
+        return {}
+    if isinstance(overrides, dict):
+        return dict(overrides)
+    parsed = yaml.safe_load(overrides)
+    return dict(parsed or {})
+
+
+def top_level_keys(hparams_file):
+    """Returns the top-level keys of a YAML file without building its objects.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.yaml")
+    >>> _ = open(path, "w").write("a: 1\\nmodel: !new:torch.nn.Identity\\n")
+    >>> sorted(top_level_keys(path))
+    ['a', 'model']
+    """
+    keys = []
+    with open(hparams_file) as handle:
+        for line in handle:
+            if line[:1].isalpha() or line[:1] == "_":
+                key = line.split(":", 1)[0].strip()
+                if key and " " not in key:
+                    keys.append(key)
+    return keys
+
+
+def overrides_for(hparams_file, overrides):
+    """Keeps the overrides whose keys the YAML file defines.
+
+    A user's ``--seed 3 --benchmark_size smoke`` thus reaches every stage of
+    the chain, while a key only one stage knows (e.g. ``teacher_mode``) does
+    not break the others.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.yaml")
+    >>> _ = open(path, "w").write("seed: 1\\n")
+    >>> overrides_for(path, {"seed": 2, "teacher_mode": "ema"})
+    {'seed': 2}
+    """
+    keys = set(top_level_keys(hparams_file))
+    return {key: value for key, value in parse_overrides(overrides).items() if key in keys}
+
+
+def load_stage(hparams_file, overrides=None):
+    """Loads a stage YAML with the overrides it understands.
+
+    Returns
+    -------
+    dict
+        The loaded hyperparameters.
+    """
+    with open(hparams_file) as handle:
+        return load_hyperpyyaml(handle, overrides_for(hparams_file, overrides))
+
+
+def required_files(hparams_file, hparams):
+    """Returns the absolute paths of the YAML files a stage requires."""
+    folder = Path(hparams_file).resolve().parent
+    return [folder / name for name in hparams.get("requires", []) or []]
+
+
+def is_done(output_folder):
+    """Whether a stage finished in ``output_folder``."""
+    return (Path(output_folder) / DONE_MARKER).is_file()
+
+
+def mark_done(output_folder, info=None):
+    """Writes the completion marker of a stage (last, after the model is saved).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> is_done(folder)
+    False
+    >>> mark_done(folder, {"stage": "supervised"})
+    >>> is_done(folder)
+    True
+    """
+    marker = Path(output_folder) / DONE_MARKER
+    temporary = marker.with_suffix(".tmp")
+    record = {"finished": time.strftime("%Y-%m-%d %H:%M:%S"), **(info or {})}
+    temporary.write_text(json.dumps(record, indent=2))
+    temporary.replace(marker)
+
+
+def stage_plan(hparams_file, overrides=None, _seen=None):
+    """Lists the stage files to run, prerequisites first, skipping finished ones.
+
+    Arguments
+    ---------
+    hparams_file : str or Path
+        The stage the user asked for.
+    overrides : str or dict, optional
+        The user's overrides (each stage takes the keys it defines).
+
+    Returns
+    -------
+    list of Path
+        Stage files in running order; the requested stage is last. A finished
+        stage is left out together with everything it required.
+    """
+    hparams_file = Path(hparams_file).resolve()
+    seen = _seen if _seen is not None else set()
+    if hparams_file in seen:
+        return []
+    seen.add(hparams_file)
+    hparams = load_stage(hparams_file, overrides)
+    if is_done(hparams["output_folder"]):
+        return []
+    plan = []
+    for required in required_files(hparams_file, hparams):
+        if not required.is_file():
+            raise FileNotFoundError(
+                f"{hparams_file.name} requires {required}, which does not exist."
+            )
+        plan.extend(stage_plan(required, overrides, seen))
+    plan.append(hparams_file)
+    return plan

@@ -1,0 +1,1 @@
+"""Corpus preparation, on-the-fly mixing and the built-in benchmark."""

@@ -1,0 +1,1 @@
+"""Neural building blocks: U-Net, gradient reversal, domain classifier."""
