@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 
 import speechbrain as sb
+from speechbrain.dataio.batch import PaddedBatch
 from speechbrain.utils.distributed import run_on_main
 
 from speechbrain_srst.chain import load_stage, mark_done, stage_plan
@@ -114,8 +115,8 @@ def fit(brain, hparams, train_set, valid_set):
         hparams["epoch_counter"],
         train_set,
         valid_set,
-        train_loader_kwargs=hparams["train_dataloader_opts"],
-        valid_loader_kwargs=hparams["valid_dataloader_opts"],
+        train_loader_kwargs={"collate_fn": PaddedBatch, **hparams["train_dataloader_opts"]},
+        valid_loader_kwargs={"collate_fn": PaddedBatch, **hparams["valid_dataloader_opts"]},
     )
 
 
