@@ -77,7 +77,9 @@ def overrides_for(hparams_file, overrides):
     {'seed': 2}
     """
     keys = set(top_level_keys(hparams_file))
-    return {key: value for key, value in parse_overrides(overrides).items() if key in keys}
+    return {
+        key: value for key, value in parse_overrides(overrides).items() if key in keys
+    }
 
 
 def load_stage(hparams_file, overrides=None):

@@ -143,8 +143,12 @@ def export_model(
     metrics = {key: float(value) for key, value in (metrics or {}).items()}
     (folder / "metrics.json").write_text(
         json.dumps(
-            {"stage": stage, "exported": time.strftime("%Y-%m-%d %H:%M:%S"),
-             "metrics": metrics, "model": config},
+            {
+                "stage": stage,
+                "exported": time.strftime("%Y-%m-%d %H:%M:%S"),
+                "metrics": metrics,
+                "model": config,
+            },
             indent=2,
         )
     )

@@ -53,14 +53,18 @@ logger = logging.getLogger(__name__)
 # ---------------------------------------------------------------- datasets
 def manifest(hparams, name, ids=None):
     """Loads ``<data_folder>/manifests/<name>.json``."""
-    return load_manifest(Path(hparams["data_folder"]) / "manifests" / f"{name}.json", ids)
+    return load_manifest(
+        Path(hparams["data_folder"]) / "manifests" / f"{name}.json", ids
+    )
 
 
 def test_sets(hparams, domain):
     """The fixed test sets of a domain, one per SNR: ``{snr: dataset}``."""
     sets = {}
     for snr in hparams["test_snrs"]:
-        path = Path(hparams["data_folder"]) / "manifests" / f"{domain}_test_snr{snr}.json"
+        path = (
+            Path(hparams["data_folder"]) / "manifests" / f"{domain}_test_snr{snr}.json"
+        )
         if path.is_file():
             sets[snr] = StoredMixtureDataset(load_manifest(path))
     return sets
@@ -115,8 +119,14 @@ def fit(brain, hparams, train_set, valid_set):
         hparams["epoch_counter"],
         train_set,
         valid_set,
-        train_loader_kwargs={"collate_fn": PaddedBatch, **hparams["train_dataloader_opts"]},
-        valid_loader_kwargs={"collate_fn": PaddedBatch, **hparams["valid_dataloader_opts"]},
+        train_loader_kwargs={
+            "collate_fn": PaddedBatch,
+            **hparams["train_dataloader_opts"],
+        },
+        valid_loader_kwargs={
+            "collate_fn": PaddedBatch,
+            **hparams["valid_dataloader_opts"],
+        },
     )
 
 
@@ -190,7 +200,9 @@ def run_selection(hparams, run_opts):
             model, classifier, MixtureDataset(entries), hparams["batch_size"], device
         )
         similar = select_most_target_like(scores, hparams["keep_fraction"])
-        chosen_at_random = select_random(scores, hparams["keep_fraction"], hparams["seed"])
+        chosen_at_random = select_random(
+            scores, hparams["keep_fraction"], hparams["seed"]
+        )
         for name, value in (
             (f"scores_{split}", scores),
             (f"similar_{split}", similar),
@@ -209,7 +221,9 @@ def run_selection(hparams, run_opts):
         hparams["batch_size"],
         device,
     )
-    (output / "scores_target_train.json").write_text(json.dumps(target_scores, indent=1))
+    (output / "scores_target_train.json").write_text(
+        json.dumps(target_scores, indent=1)
+    )
     logger.info("Selection: %s", summary)
     return summary
 
@@ -268,7 +282,10 @@ def run_stage(hparams_file, run_opts, overrides):
     run_on_main(prepare_experiment_data, kwargs={"hparams": hparams})
     results = STAGES[stage](hparams, run_opts)
     if sb.utils.distributed.if_main_process():
-        mark_done(hparams["output_folder"], {"stage": hparams["stage_name"], "results": results})
+        mark_done(
+            hparams["output_folder"],
+            {"stage": hparams["stage_name"], "results": results},
+        )
     return results
 
 

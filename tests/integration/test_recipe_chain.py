@@ -1,0 +1,165 @@
+"""Tiny end-to-end runs of every stage of the recipe on the smoke benchmark.
+
+Each row of ``tests/recipes/DNS.csv`` is run as a user would run it, in the
+order of the chain, into one temporary results folder; later stages reuse
+the earlier ones, as the recipe promises.
+"""
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[2]
+RECIPE = ROOT / "recipes" / "DNS" / "domain_adaptation"
+ORDER = [
+    "supervised",
+    "classifier",
+    "dann",
+    "selection",
+    "srst",
+    "srst_random",
+    "remixit",
+    "dann_remixit",
+    "target",
+]
+
+
+def run_train(hparams_name, flags, results_root, extra=()):
+    command = [
+        sys.executable,
+        "train.py",
+        f"hparams/{hparams_name}.yaml",
+        *flags.split(),
+        f"--results_root={results_root}",
+        *extra,
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "2"}
+    done = subprocess.run(
+        command, cwd=RECIPE, capture_output=True, text=True, env=env, timeout=900
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    return done.stdout + done.stderr
+
+
+def rows_by_stage():
+    with open(ROOT / "tests" / "recipes" / "DNS.csv", newline="") as handle:
+        return {Path(r["Hparam_file"]).stem: r for r in csv.DictReader(handle)}
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    """Runs every recipe row once; returns the experiment folder and logs."""
+    results_root = tmp_path_factory.mktemp("results")
+    rows = rows_by_stage()
+    assert sorted(rows) == sorted(ORDER)
+    logs = {}
+    for stage in ORDER:
+        logs[stage] = run_train(stage, rows[stage]["test_debug_flags"], results_root)
+    experiment = results_root / "benchmark_smoke" / "1234"
+    return experiment, logs, rows, results_root
+
+
+def load_state(path):
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def encoder_tensors(state):
+    return {k: v for k, v in state.items() if k.startswith("encoder.")}
+
+
+def test_every_row_passes_its_debug_checks(chain):
+    experiment, _, rows, _ = chain
+    for stage, row in rows.items():
+        listed = re.match(r"file_exists=\[(.*)\]", row["test_debug_checks"]).group(1)
+        for name in listed.split(","):
+            assert (experiment / name.strip()).is_file(), (stage, name)
+
+
+def test_finished_prerequisites_are_reused_not_retrained(chain):
+    _, logs, _, _ = chain
+    assert "Stage supervised" in logs["supervised"]
+    assert "Stage supervised" not in logs["srst"]
+    assert "Stage dann" not in logs["srst_random"]
+    assert "Stage srst_random" in logs["srst_random"]
+
+
+def test_rerunning_a_finished_stage_does_nothing(chain):
+    _, _, rows, results_root = chain
+    log = run_train("srst", rows["srst"]["test_debug_flags"], results_root)
+    assert "nothing to do" in log
+    assert "Going into epoch" not in log
+
+
+def test_classifier_stage_leaves_the_encoder_unchanged(chain):
+    experiment = chain[0]
+    source = load_state(experiment / "supervised" / "model" / "model.ckpt")
+    after = load_state(experiment / "classifier" / "model" / "model.ckpt")
+    assert source.keys() == after.keys()
+    for name, value in source.items():
+        assert torch.equal(value, after[name]), name
+    classifier = load_state(experiment / "classifier" / "model" / "classifier.ckpt")
+    assert classifier, "the classifier stage exported no classifier"
+
+
+def test_dann_stage_changes_the_encoder_and_the_classifier(chain):
+    experiment = chain[0]
+    source = encoder_tensors(
+        load_state(experiment / "supervised" / "model" / "model.ckpt")
+    )
+    dann = encoder_tensors(load_state(experiment / "dann" / "model" / "model.ckpt"))
+    changed = [
+        n
+        for n, v in source.items()
+        if v.is_floating_point() and not torch.equal(v, dann[n])
+    ]
+    assert len(changed) > len(source) // 2
+    before = load_state(experiment / "classifier" / "model" / "classifier.ckpt")
+    after = load_state(experiment / "dann" / "model" / "classifier.ckpt")
+    assert any(not torch.equal(before[n], after[n]) for n in before)
+
+
+def test_dann_logs_discriminator_accuracy_per_epoch(chain):
+    log = (chain[0] / "dann" / "train_log.txt").read_text()
+    assert "train disc_accuracy" in log and "valid disc_accuracy" in log
+
+
+def test_selection_keeps_the_most_target_like_30_percent(chain):
+    folder = chain[0] / "selection"
+    scores = json.loads((folder / "scores_train.json").read_text())
+    similar = json.loads((folder / "similar_train.json").read_text())
+    random_pool = json.loads((folder / "random_train.json").read_text())
+    assert len(similar) == len(random_pool) == round(0.3 * len(scores))
+    lowest_kept = min(scores[i] for i in similar)
+    assert all(scores[i] <= lowest_kept for i in set(scores) - set(similar))
+
+
+def test_static_teacher_never_changes_during_srst(chain):
+    experiment = chain[0]
+    dann = load_state(experiment / "dann" / "model" / "model.ckpt")
+    checkpoints = sorted((experiment / "srst" / "save").glob("CKPT*"))
+    assert checkpoints
+    teacher = load_state(checkpoints[-1] / "teacher.ckpt")
+    for name, value in dann.items():
+        assert torch.equal(value, teacher[name]), name
+    student = load_state(experiment / "srst" / "model" / "model.ckpt")
+    assert any(not torch.equal(dann[n], student[n]) for n in dann)
+
+
+def test_self_training_logs_pseudo_label_monitoring(chain):
+    log = (chain[0] / "srst" / "train_log.txt").read_text()
+    assert "valid src_si_sdr" in log and "valid tgt_si_sdr" in log
+    assert "train source_share: 3.00e-01" in log
+    remixit_log = (chain[0] / "remixit" / "train_log.txt").read_text()
+    assert "source_loss" not in remixit_log
+
+
+def test_stage_markers_record_test_results(chain):
+    marker = json.loads((chain[0] / "dann" / "stage_done.json").read_text())
+    assert set(marker["results"]["test"]) == {"snr-5", "snr0", "snr5"}
