@@ -125,7 +125,7 @@ def mark_done(output_folder, info=None):
     temporary.replace(marker)
 
 
-def stage_plan(hparams_file, overrides=None, _seen=None):
+def stage_plan(hparams_file, overrides=None, _seen=None, _stack=()):
     """Lists the stage files to run, prerequisites first, skipping finished ones.
 
     Arguments
@@ -140,8 +140,18 @@ def stage_plan(hparams_file, overrides=None, _seen=None):
     list of Path
         Stage files in running order; the requested stage is last. A finished
         stage is left out together with everything it required.
+
+    Raises
+    ------
+    FileNotFoundError
+        A required YAML file does not exist.
+    ValueError
+        The requirements form a cycle.
     """
     hparams_file = Path(hparams_file).resolve()
+    if hparams_file in _stack:
+        cycle = " -> ".join(p.name for p in (*_stack, hparams_file))
+        raise ValueError(f"The stage requirements form a cycle: {cycle}")
     seen = _seen if _seen is not None else set()
     if hparams_file in seen:
         return []
@@ -155,6 +165,6 @@ def stage_plan(hparams_file, overrides=None, _seen=None):
             raise FileNotFoundError(
                 f"{hparams_file.name} requires {required}, which does not exist."
             )
-        plan.extend(stage_plan(required, overrides, seen))
+        plan.extend(stage_plan(required, overrides, seen, (*_stack, hparams_file)))
     plan.append(hparams_file)
     return plan

@@ -1,0 +1,78 @@
+"""Tests of the stage chain: overrides, prerequisites, reuse markers."""
+
+import pytest
+
+from speechbrain_srst.chain import mark_done, overrides_for, stage_plan
+
+STAGE = """\
+seed: 1
+root: {root}
+output_folder: !ref <root>/{name}
+requires: {requires}
+"""
+
+
+def write_stage(folder, name, requires, root):
+    path = folder / f"{name}.yaml"
+    path.write_text(STAGE.format(root=root, name=name, requires=requires))
+    return path
+
+
+@pytest.fixture
+def stages(tmp_path):
+    hparams = tmp_path / "hparams"
+    hparams.mkdir()
+    root = tmp_path / "results"
+    write_stage(hparams, "a", "[]", root)
+    write_stage(hparams, "b", "[a.yaml]", root)
+    write_stage(hparams, "c", "[a.yaml, b.yaml]", root)
+    return hparams, root
+
+
+def names(plan):
+    return [path.stem for path in plan]
+
+
+def test_plan_runs_prerequisites_first_and_once(stages):
+    hparams, _ = stages
+    assert names(stage_plan(hparams / "c.yaml")) == ["a", "b", "c"]
+
+
+def test_finished_stages_are_left_out(stages):
+    hparams, root = stages
+    (root / "a").mkdir(parents=True)
+    mark_done(root / "a")
+    assert names(stage_plan(hparams / "c.yaml")) == ["b", "c"]
+    (root / "c").mkdir(parents=True)
+    mark_done(root / "c")
+    assert stage_plan(hparams / "c.yaml") == []
+
+
+def test_overrides_reach_every_stage(stages, tmp_path):
+    hparams, _ = stages
+    other = tmp_path / "other"
+    plan = stage_plan(hparams / "c.yaml", {"root": str(other)})
+    assert names(plan) == ["a", "b", "c"]
+    (other / "a").mkdir(parents=True)
+    mark_done(other / "a")
+    assert names(stage_plan(hparams / "c.yaml", f"root: {other}")) == ["b", "c"]
+
+
+def test_unknown_override_keys_are_dropped_per_stage(stages):
+    hparams, _ = stages
+    assert overrides_for(hparams / "a.yaml", {"seed": 5, "beta": 0.1}) == {"seed": 5}
+
+
+def test_missing_prerequisite_file_is_named(stages):
+    hparams, root = stages
+    write_stage(hparams, "d", "[nope.yaml]", root)
+    with pytest.raises(FileNotFoundError, match="nope.yaml"):
+        stage_plan(hparams / "d.yaml")
+
+
+def test_cycles_are_an_error_naming_the_cycle(tmp_path):
+    root = tmp_path / "results"
+    write_stage(tmp_path, "x", "[y.yaml]", root)
+    write_stage(tmp_path, "y", "[x.yaml]", root)
+    with pytest.raises(ValueError, match="x.yaml -> y.yaml -> x.yaml"):
+        stage_plan(tmp_path / "x.yaml")
