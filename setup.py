@@ -37,6 +37,7 @@ setup(
     entry_points={
         "console_scripts": [
             "speechbrain-srst-benchmark=speechbrain_srst.data.benchmark:main",
+            "speechbrain-srst-enhance=speechbrain_srst.cli:main",
         ]
     },
     classifiers=[
