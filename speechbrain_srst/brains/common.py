@@ -4,8 +4,16 @@ Authors
  * speechbrain-srst developers 2026
 """
 
+import logging
+
 import speechbrain as sb
 import torch
+
+logger = logging.getLogger(__name__)
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss stayed NaN or infinite for too many batches in a row."""
 
 
 class MeanAccumulator:
@@ -48,7 +56,46 @@ class StageBrain(sb.Brain):
     (a metric name, higher is better) or, where it is ``None`` (the
     unsupervised stages, which must not pick checkpoints with target labels),
     the last one is kept.
+
+    A batch whose loss is NaN or infinite is skipped with a warning (no
+    optimizer step, gradients dropped); after ``nonfinite_patience`` (a
+    SpeechBrain run option, 3 by default) such batches in a row, training
+    stops with :class:`NonFiniteLossError`.
     """
+
+    consecutive_nonfinite = 0
+    skip_step = False
+
+    def check_loss_isfinite(self, loss):
+        """Marks a non-finite batch to be skipped; stops after too many in a row."""
+        if torch.isfinite(loss):
+            self.consecutive_nonfinite = 0
+            self.skip_step = False
+            return
+        self.consecutive_nonfinite += 1
+        self.skip_step = True
+        if self.consecutive_nonfinite > self.nonfinite_patience:
+            raise NonFiniteLossError(
+                f"{type(self).__name__}: the loss was not finite for "
+                f"{self.consecutive_nonfinite} batches in a row (epoch "
+                f"{self.hparams.epoch_counter.current}). Check the data for "
+                "NaN audio or lower the learning rate; the last checkpoint is "
+                "intact and the same command resumes from it."
+            )
+        logger.warning(
+            "Non-finite loss (%s): batch skipped (%d in a row, patience %d).",
+            float(loss),
+            self.consecutive_nonfinite,
+            self.nonfinite_patience,
+        )
+
+    def optimizers_step(self):
+        """Steps the optimizers unless the batch's loss was not finite."""
+        if self.skip_step:
+            self.zero_grad(set_to_none=True)
+            self.skip_step = False
+            return
+        super().optimizers_step()
 
     def on_stage_start(self, stage, epoch=None):
         """Resets the metrics of the stage."""

@@ -1,0 +1,272 @@
+"""Tests of the per-utterance metrics, the worker pool and evaluate_methods."""
+
+import csv
+import math
+import os
+import re
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from speechbrain_srst.data.audio import save_audio
+from speechbrain_srst.data.datasets import StoredMixtureDataset
+from speechbrain_srst.evaluation import (
+    CSV_COLUMNS,
+    compute_metrics,
+    evaluate_methods,
+    score_utterances,
+    si_sdr_numpy,
+)
+from speechbrain_srst.losses import si_sdr
+from speechbrain_srst.report import DECIMALS, load_rows, table1_markdown
+
+RATE = 16000
+
+
+def speech_like(seed, seconds=1.0):
+    """Harmonic signal with a syllable-rate envelope (PESQ finds utterances)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * RATE)) / RATE
+    pitch = 110 + 40 * rng.random()
+    voiced = sum(np.sin(2 * np.pi * k * pitch * t) / k for k in range(1, 12))
+    envelope = np.clip(np.sin(2 * np.pi * (3 + rng.random()) * t), 0, None)
+    return (0.1 * voiced * envelope + 0.002 * rng.standard_normal(t.size)).astype(
+        np.float32
+    )
+
+
+def noise_like(seed, seconds=1.0):
+    return (
+        0.05 * np.random.default_rng(seed).standard_normal(int(seconds * RATE))
+    ).astype(np.float32)
+
+
+def test_perfect_estimate_scores_high():
+    clean = speech_like(0)
+    noisy = clean + noise_like(1)
+    scores = compute_metrics(clean, clean, noisy)
+    assert scores["si_sdr"] > 60
+    assert scores["stoi"] == pytest.approx(1.0, abs=1e-3)
+    assert scores["pesq"] > 4.0 and scores["pesq_error"] == ""
+    assert scores["si_sdri"] == pytest.approx(
+        scores["si_sdr"] - si_sdr_numpy(noisy, clean)
+    )
+    noisy_scores = compute_metrics(noisy, clean, noisy)
+    assert noisy_scores["si_sdri"] == pytest.approx(0.0, abs=1e-9)
+    assert noisy_scores["pesq"] < scores["pesq"]
+    assert noisy_scores["stoi"] < scores["stoi"]
+
+
+def test_si_sdr_matches_training_loss_and_accepts_tensors():
+    clean = torch.from_numpy(speech_like(2))
+    estimate = clean + torch.from_numpy(noise_like(3))
+    expected = si_sdr(estimate.unsqueeze(0).double(), clean.unsqueeze(0).double())
+    scores = compute_metrics(estimate, clean, estimate)
+    assert scores["si_sdr"] == pytest.approx(expected.item(), abs=1e-6)
+
+
+def test_pesq_failure_on_silence_is_recorded_not_raised():
+    silence = np.zeros(RATE, dtype=np.float32)
+    scores = compute_metrics(noise_like(4), silence, noise_like(5))
+    assert math.isnan(scores["pesq"])
+    assert "NoUtterancesError" in scores["pesq_error"]
+    assert math.isfinite(scores["si_sdr"]) and math.isfinite(scores["stoi"])
+    short = compute_metrics(speech_like(6, 0.1), speech_like(6, 0.1), noise_like(7))
+    assert math.isnan(short["pesq"]) and short["pesq_error"]
+
+
+def make_jobs():
+    jobs = []
+    for index in range(5):
+        clean = speech_like(10 + index)
+        noisy = clean + noise_like(20 + index)
+        enhanced = clean + 0.3 * noise_like(30 + index)
+        jobs.append((f"utt{index}", enhanced, clean, noisy))
+    jobs.append(("silent", noise_like(40), np.zeros(RATE, np.float32), noise_like(41)))
+    return jobs
+
+
+def test_one_and_two_workers_give_identical_numbers():
+    inline = score_utterances(make_jobs(), num_workers=1)
+    pooled = score_utterances(iter(make_jobs()), num_workers=2)
+    assert list(inline) == list(pooled) == [job[0] for job in make_jobs()]
+    for key in inline:
+        for name, value in inline[key].items():
+            other = pooled[key][name]
+            if isinstance(value, float) and math.isnan(value):
+                assert math.isnan(other)
+            else:
+                assert value == other, (key, name)
+    assert math.isnan(pooled["silent"]["pesq"])
+
+
+def misbehaving_metrics(enhanced, clean, noisy, sample_rate):
+    """Hangs on a first sample of 7, kills its process on -7, else scores."""
+    if enhanced[0] == 7:
+        time.sleep(60)
+    if enhanced[0] == -7:
+        os._exit(3)
+    if enhanced[0] == 5:
+        raise RuntimeError("broken metric")
+    return {"pesq": 1.0, "stoi": 1.0, "si_sdr": float(len(enhanced)), "si_sdri": 0.0}
+
+
+def test_hung_and_crashed_workers_give_nan_and_do_not_hang():
+    def job(key, first):
+        signal = np.zeros(100 + len(key), np.float32)
+        signal[0] = first
+        return key, signal, signal, signal
+
+    jobs = [job("a", 0), job("hang", 7), job("b", 0), job("crash", -7)]
+    jobs += [job("raise", 5), job("c", 0), job("d", 0)]
+    start = time.monotonic()
+    scores = score_utterances(
+        jobs, num_workers=2, timeout=2.0, metric_fn=misbehaving_metrics
+    )
+    assert time.monotonic() - start < 30
+    assert list(scores) == [key for key, *_ in jobs]
+    assert "timed out" in scores["hang"]["pesq_error"]
+    assert "crashed" in scores["crash"]["pesq_error"]
+    assert "broken metric" in scores["raise"]["pesq_error"]
+    for key in ("hang", "crash", "raise"):
+        assert math.isnan(scores[key]["si_sdr"])
+    for key in ("a", "b", "c", "d"):
+        assert scores[key]["si_sdr"] == 100 + len(key)
+
+
+class Oracle(torch.nn.Module):
+    """Returns a slightly noisy copy of the clean signal of a known mixture."""
+
+    def __init__(self, pairs):
+        super().__init__()
+        self.pairs = pairs
+        self.modes = []
+
+    def forward(self, noisy):
+        self.modes.append(self.training)
+        assert not torch.is_grad_enabled()
+        for mixture, clean in self.pairs:
+            if mixture.shape == noisy.shape[1:] and torch.allclose(mixture, noisy[0]):
+                speech = (clean + 0.05 * mixture).unsqueeze(0)
+                return speech, noisy - speech
+        raise AssertionError("unknown mixture")
+
+
+def build_test_sets(folder):
+    """Two sets x three SNRs x two utterances; one utterance has silent speech."""
+    test_sets, pairs = {}, []
+    for set_index, set_name in enumerate(("target_test", "english_test")):
+        for snr in (-5, 0, 5):
+            entries = {}
+            for utt in range(2):
+                seed = 100 * set_index + 10 * (snr + 5) + utt
+                clean = speech_like(seed)
+                if set_name == "target_test" and snr == 0 and utt == 1:
+                    clean = np.zeros_like(clean)
+                noise = noise_like(seed + 1000) * np.float32(10 ** (-snr / 20))
+                noisy = clean + noise
+                paths = {}
+                for kind, signal in (
+                    ("clean", clean),
+                    ("noise", noise),
+                    ("noisy", noisy),
+                ):
+                    paths[f"{kind}_wav"] = os.path.join(
+                        folder, f"{set_name}_{snr}_{utt}_{kind}.wav"
+                    )
+                    save_audio(paths[f"{kind}_wav"], torch.from_numpy(signal))
+                entries[f"{set_name}_{snr}_{utt}"] = dict(
+                    paths, snr=snr, language="fr" if set_name == "target_test" else "en"
+                )
+                pairs.append((torch.from_numpy(noisy), torch.from_numpy(clean)))
+            test_sets[(set_name, snr)] = StoredMixtureDataset(entries)
+    return test_sets, pairs
+
+
+def parse_cell(text):
+    match = re.fullmatch(r"\**(-?[\d.]+)(?: ± ([\d.]+))?\**", text.strip())
+    assert match, text
+    return float(match[1]), float(match[2]) if match[2] else float("nan")
+
+
+def test_evaluate_methods_writes_csv_and_table1_agrees(tmp_path):
+    test_sets, pairs = build_test_sets(str(tmp_path / "audio"))
+    oracle = Oracle(pairs)
+    oracle.train()
+    methods = {
+        "Noisy": None,
+        "RemixIT": lambda x: (x, torch.zeros_like(x)),
+        "SRST (similar source)": oracle,
+    }
+    out = tmp_path / "results"
+    rows = evaluate_methods(methods, test_sets, str(out), num_workers=2)
+    assert oracle.training and oracle.modes and not any(oracle.modes)
+
+    with open(out / "per_utterance.csv", newline="") as handle:
+        assert next(csv.reader(handle)) == list(CSV_COLUMNS)
+    loaded = load_rows(str(out / "per_utterance.csv"))
+    assert len(loaded) == len(rows) == 3 * 2 * 3 * 2
+    covered = {(r["method"], r["set"], r["snr"]) for r in loaded}
+    assert covered == {
+        (m, s, snr)
+        for m in methods
+        for s in ("target_test", "english_test")
+        for snr in (-5, 0, 5)
+    }
+    for row, original in zip(loaded, rows, strict=True):
+        for name in ("pesq", "stoi", "si_sdr", "si_sdri"):
+            assert row[name] == original[name] or (
+                math.isnan(row[name]) and math.isnan(original[name])
+            )
+    # The oracle beats the input; the noisy row has no improvement.
+    noisy_rows = [r for r in loaded if r["method"] == "Noisy"]
+    assert all(abs(r["si_sdri"]) < 1e-9 for r in noisy_rows)
+    oracle_rows = [r for r in loaded if r["method"] == "SRST (similar source)"]
+    assert np.mean([r["si_sdri"] for r in oracle_rows]) > 5
+
+    # The same numbers come out inline.
+    inline = evaluate_methods(methods, test_sets, str(tmp_path / "inline"))
+    assert [r["si_sdr"] for r in inline] == [r["si_sdr"] for r in rows]
+
+    table = table1_markdown(loaded, list(methods))
+    lines = table.splitlines()
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    for snr in (-5, 0, 5):
+        for label in ("PESQ", "STOI", "SI-SDR (dB)", "SI-SDRi (dB)"):
+            assert f"SNR={snr} {label}" in header
+    names = {"PESQ": "pesq", "STOI": "stoi", "SI-SDR (dB)": "si_sdr"}
+    names["SI-SDRi (dB)"] = "si_sdri"
+    body = {line.strip("|").split("|")[0].strip(): line for line in lines[2:5]}
+    assert set(body) == set(methods)
+    for method, line in body.items():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")][1:]
+        for title, cell in zip(header[1:], cells, strict=True):
+            snr_text, label = title.split(" ", 1)
+            snr, metric = int(snr_text[4:]), names[label]
+            values = [
+                r[metric]
+                for r in loaded
+                if r["method"] == method
+                and r["set"] == "target_test"
+                and r["snr"] == snr
+            ]
+            values = np.array([v for v in values if not math.isnan(v)])
+            mean, half = parse_cell(cell)
+            tolerance = 0.5 * 10 ** -DECIMALS[metric] + 1e-9
+            assert mean == pytest.approx(values.mean(), abs=tolerance), (method, title)
+            if len(values) > 1:
+                expected = 12.706 * values.std(ddof=1) / math.sqrt(len(values))
+                assert half == pytest.approx(expected, abs=tolerance + 1e-3 * expected)
+            else:
+                assert math.isnan(half)
+    # The silent reference made PESQ fail once per method, counted in a footnote.
+    note = next(line for line in lines if line.startswith("- PESQ failed"))
+    for method in methods:
+        assert f"{method}: 1 of 6" in note
+    assert "NoUtterancesError" in note
+    assert "n = 2 utterances per cell" in table
+    # Bold goes to the better of the two unsupervised methods only.
+    assert "**" in body["SRST (similar source)"] and "**" not in body["RemixIT"]
+    assert "**" not in body["Noisy"]
