@@ -682,8 +682,11 @@ TARGET_VARIANTS = {
     "gustave": "male", "grandpa": "male", "iven3": "male", "m8": "male",
     "marcelo": "male", "max": "male", "michel": "male", "miguel": "male",
     "norbert": "male", "pablo": "male", "paul": "male", "quincy": "male",
-    "rob": "male", "robert": "male", "sandro": "male", "travis": "male",
+    "robert": "male", "sandro": "male", "travis": "male",
 }  # fmt: skip
+# Left out: "rob" crashes libespeak-ng (segmentation fault) on some
+# pseudo-sentences, e.g. en-us+rob at rate 131, pitch 13; a stress run of
+# 350 sentences per variant and language found no crash in the others.
 # Prosody ranges: the target speaks slower or faster, lower or higher, and
 # with a wider pitch range than the source.
 SOURCE_PROSODY = {"rate": [(160, 185)], "pitch": [(38, 62)], "range": [(40, 60)]}
