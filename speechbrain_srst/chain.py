@@ -100,6 +100,25 @@ def required_files(hparams_file, hparams):
     return [folder / name for name in hparams.get("requires", []) or []]
 
 
+def read_marker(output_folder):
+    """Returns what :func:`mark_done` recorded, or ``{}`` if not finished."""
+    marker = Path(output_folder) / DONE_MARKER
+    if not marker.is_file():
+        return {}
+    return json.loads(marker.read_text())
+
+
+def follow_ups(hparams_file, overrides=None):
+    """The YAML files to run after a stage (its ``then`` list), as paths.
+
+    ``srst.yaml`` names ``evaluate.yaml`` there, so the main command ends
+    with the results of every method; ``--then "[]"`` skips it.
+    """
+    hparams_file = Path(hparams_file).resolve()
+    hparams = load_stage(hparams_file, overrides)
+    return [hparams_file.parent / name for name in hparams.get("then", []) or []]
+
+
 def is_done(output_folder):
     """Whether a stage finished in ``output_folder``."""
     return (Path(output_folder) / DONE_MARKER).is_file()

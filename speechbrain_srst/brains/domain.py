@@ -55,10 +55,14 @@ class DomainClassifierBrain(StageBrain):
     cross-entropy on logits, target domain = 1.
     """
 
-    def init_optimizers(self):
-        """One optimizer over the classifier alone."""
+    def on_fit_start(self):
+        """Freezes the encoder before DDP wrapping and optimizer creation."""
         for parameter in self.modules.model.parameters():
             parameter.requires_grad_(False)
+        super().on_fit_start()
+
+    def init_optimizers(self):
+        """One optimizer over the classifier alone."""
         self.optimizer = self.opt_class(self.modules.classifier.parameters())
         self.optimizers_dict = {"opt_class": self.optimizer}
         if self.checkpointer is not None:
@@ -113,21 +117,26 @@ class DANNBrain(StageBrain):
         return loader
 
     def compute_forward(self, batch, stage):
-        """Enhances the source items and classifies both domains."""
+        """Enhances the source items and classifies both domains.
+
+        Source and target items go through the U-Net in one forward call
+        (one call per step keeps DistributedDataParallel's bookkeeping
+        intact); only the source estimates enter the enhancement loss.
+        """
         batch = batch.to(self.device)
-        model = self.modules.model
-        source = model.encode(batch.src_noisy.data)
-        speech, noise = model.decode(source)
-        target = model.encode(batch.tgt_noisy.data)
-        logits = torch.cat(
-            [
-                self.modules.classifier(self.modules.grl(source.bottleneck)),
-                self.modules.classifier(self.modules.grl(target.bottleneck)),
-            ]
-        )
-        outputs = {"speech": speech, "noise": noise, "logits": logits}
+        source, target = batch.src_noisy.data, batch.tgt_noisy.data
+        length = min(source.shape[-1], target.shape[-1])
+        noisy = torch.cat([source[..., :length], target[..., :length]])
+        speech, noise, bottleneck = self.modules.model(noisy, return_bottleneck=True)
+        logits = self.modules.classifier(self.modules.grl(bottleneck))
+        num_source = source.shape[0]
+        outputs = {
+            "speech": speech[:num_source],
+            "noise": noise[:num_source],
+            "logits": logits,
+        }
         if stage != sb.Stage.TRAIN and hasattr(batch, "tgt_clean"):
-            outputs["target_speech"] = model.decode(target)[0]
+            outputs["target_speech"] = speech[num_source:]
         return outputs
 
     def compute_objectives(self, outputs, batch, stage):

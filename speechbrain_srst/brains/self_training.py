@@ -100,20 +100,23 @@ class SelfTrainingBrain(StageBrain):
         mixture, speech_target, noise_target, _ = remix(
             teacher_speech, teacher_noise, self.remix_generator
         )
-        speech, noise = self.modules.model(mixture)
+        inputs = mixture
+        if num_source:
+            source = batch.src_noisy.data[:num_source]
+            length = min(mixture.shape[-1], source.shape[-1])
+            inputs = torch.cat([mixture[..., :length], source[..., :length]])
+        # One student call per step: remixed target items, then source items.
+        speech, noise = self.modules.model(inputs)
         outputs = {
-            "speech": speech,
-            "noise": noise,
+            "speech": speech[:num_target],
+            "noise": noise[:num_target],
             "speech_target": speech_target,
             "noise_target": noise_target,
             "num_source": num_source,
         }
         if num_source:
-            source_speech, source_noise = self.modules.model(
-                batch.src_noisy.data[:num_source]
-            )
-            outputs["source_speech"] = source_speech
-            outputs["source_noise"] = source_noise
+            outputs["source_speech"] = speech[num_target:]
+            outputs["source_noise"] = noise[num_target:]
         return outputs
 
     def forward_validation(self, batch):

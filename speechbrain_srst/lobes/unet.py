@@ -278,6 +278,25 @@ class UNet(nn.Module):
         noise = self.stft.inverse(noise_mask * encoded.spec, encoded.length)
         return speech, noise
 
-    def forward(self, wavs):
-        """Enhances ``wavs`` ``[batch, time]``; returns (speech, noise) waveforms."""
-        return self.decode(self.encode(wavs))
+    def forward(self, wavs, return_bottleneck=False):
+        """Enhances ``wavs`` ``[batch, time]``.
+
+        Arguments
+        ---------
+        wavs : torch.Tensor
+            Noisy waveforms ``[batch, time]``.
+        return_bottleneck : bool
+            Also return the encoder bottleneck (for the domain classifier).
+            Going through ``forward`` rather than :meth:`encode` keeps
+            DistributedDataParallel's gradient bookkeeping intact.
+
+        Returns
+        -------
+        tuple
+            ``(speech, noise)``, or ``(speech, noise, bottleneck)``.
+        """
+        encoded = self.encode(wavs)
+        speech, noise = self.decode(encoded)
+        if return_bottleneck:
+            return speech, noise, encoded.bottleneck
+        return speech, noise

@@ -23,11 +23,22 @@ ORDER = [
     "classifier",
     "dann",
     "selection",
-    "srst",
     "srst_random",
     "remixit",
     "dann_remixit",
     "target",
+    "srst",
+    "evaluate",
+]
+METHODS = [
+    "Noisy",
+    "Source model",
+    "RemixIT",
+    "DANN",
+    "DANN+RemixIT",
+    "SRST (random source)",
+    "SRST (similar source)",
+    "Target model",
 ]
 
 
@@ -88,6 +99,7 @@ def test_finished_prerequisites_are_reused_not_retrained(chain):
     assert "Stage supervised" not in logs["srst"]
     assert "Stage dann" not in logs["srst_random"]
     assert "Stage srst_random" in logs["srst_random"]
+    assert "nothing to do" in logs["evaluate"]
 
 
 def test_rerunning_a_finished_stage_does_nothing(chain):
@@ -163,3 +175,32 @@ def test_self_training_logs_pseudo_label_monitoring(chain):
 def test_stage_markers_record_test_results(chain):
     marker = json.loads((chain[0] / "dann" / "stage_done.json").read_text())
     assert set(marker["results"]["test"]) == {"snr-5", "snr0", "snr5"}
+
+
+def test_evaluation_covers_every_method_snr_and_metric(chain):
+    results = chain[0] / "results"
+    rows = list(csv.DictReader(open(results / "per_utterance.csv")))
+    target_rows = [r for r in rows if r["set"] == "target_test"]
+    assert {r["method"] for r in target_rows} == set(METHODS)
+    assert {r["snr"] for r in target_rows} == {"-5", "0", "5"}
+    english = {r["method"] for r in rows if r["set"] == "english_test"}
+    assert english == {"Noisy", "Source model", "Target model"}
+    table = (results / "results.md").read_text()
+    for method in METHODS:
+        assert f"| {method} |" in table, method
+    for snr in (-5, 0, 5):
+        for metric in ("PESQ", "STOI", "SI-SDR (dB)", "SI-SDRi (dB)"):
+            assert f"SNR={snr} {metric}" in table
+    assert "Table 2" in table and "Gap" in table
+
+
+def test_noisy_row_scores_the_unprocessed_input(chain):
+    rows = list(csv.DictReader(open(chain[0] / "results" / "per_utterance.csv")))
+    noisy = [float(r["si_sdri"]) for r in rows if r["method"] == "Noisy"]
+    assert noisy and all(abs(value) < 1e-6 for value in noisy)
+
+
+def test_srst_yaml_ends_with_the_evaluation(chain):
+    _, logs, _, _ = chain
+    assert "Stage evaluate" in logs["srst"]
+    assert "Results, per-utterance metrics and figures are in" in logs["srst"]

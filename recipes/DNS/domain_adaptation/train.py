@@ -24,14 +24,24 @@ Authors
 
 import json
 import logging
+import os
+import platform
 import sys
+import time
 from pathlib import Path
 
 import speechbrain as sb
+import torch
 from speechbrain.dataio.batch import PaddedBatch
-from speechbrain.utils.distributed import run_on_main
+from speechbrain.utils.distributed import ddp_barrier, if_main_process, run_on_main
 
-from speechbrain_srst.chain import load_stage, mark_done, stage_plan
+from speechbrain_srst.chain import (
+    follow_ups,
+    load_stage,
+    mark_done,
+    read_marker,
+    stage_plan,
+)
 from speechbrain_srst.data.datasets import (
     DomainPairDataset,
     MixtureDataset,
@@ -39,8 +49,9 @@ from speechbrain_srst.data.datasets import (
     load_manifest,
 )
 from speechbrain_srst.data.experiment import prepare_experiment_data
-from speechbrain_srst.evaluation import mean_si_sdr
+from speechbrain_srst.evaluation import evaluate_methods, mean_si_sdr, write_rows_csv
 from speechbrain_srst.export import export_model
+from speechbrain_srst.report import figure3, training_curves, write_report
 from speechbrain_srst.selection import (
     score_target_likeness,
     select_most_target_like,
@@ -58,22 +69,26 @@ def manifest(hparams, name, ids=None):
     )
 
 
-def test_sets(hparams, domain):
-    """The fixed test sets of a domain, one per SNR: ``{snr: dataset}``."""
+def test_sets(hparams, set_name):
+    """The fixed test sets ``<set_name>_snr<S>``, one per SNR: ``{snr: dataset}``."""
     sets = {}
+    folder = Path(hparams["data_folder"]) / "manifests"
     for snr in hparams["test_snrs"]:
-        path = (
-            Path(hparams["data_folder"]) / "manifests" / f"{domain}_test_snr{snr}.json"
-        )
+        path = folder / f"{set_name}_snr{snr}.json"
         if path.is_file():
             sets[snr] = StoredMixtureDataset(load_manifest(path))
     return sets
 
 
+def read_json(path):
+    """Reads a JSON file written by an earlier stage."""
+    with open(path) as handle:
+        return json.load(handle)
+
+
 def selected_ids(hparams, name):
     """Reads a list of ids written by the selection stage."""
-    with open(Path(hparams["selection_folder"]) / f"{name}.json") as handle:
-        return json.load(handle)
+    return read_json(Path(hparams["selection_folder"]) / f"{name}.json")
 
 
 def domain_pairs(hparams, split):
@@ -137,21 +152,24 @@ def finish(brain, hparams, extra_modules=None, checkpoint_key=None):
     else:
         brain.checkpointer.recover_if_possible()
     metrics = {**getattr(brain, "train_stats", {}), **getattr(brain, "valid_stats", {})}
-    export_model(
-        hparams["model_folder"],
-        brain.modules.model,
-        hparams["stage_name"],
-        extra_modules=extra_modules,
-        metrics={k: v for k, v in metrics.items() if isinstance(v, (int, float))},
-        description=hparams["description"],
-        training_data=hparams["training_data"],
+    run_on_main(
+        export_model,
+        kwargs={
+            "folder": hparams["model_folder"],
+            "model": brain.modules.model,
+            "stage": hparams["stage_name"],
+            "extra_modules": extra_modules,
+            "metrics": {k: v for k, v in metrics.items() if isinstance(v, float)},
+            "description": hparams["description"],
+            "training_data": hparams["training_data"],
+        },
     )
 
 
 def evaluate_tests(brain, hparams, domain):
     """SI-SDR of the exported model on the fixed test sets of ``domain``."""
     results = {}
-    for snr, dataset in test_sets(hparams, domain).items():
+    for snr, dataset in test_sets(hparams, f"{domain}_test").items():
         results[f"snr{snr}"] = mean_si_sdr(brain.modules.model, dataset, brain.device)
     logger.info("%s on %s test sets: %s", hparams["stage_name"], domain, results)
     return results
@@ -257,12 +275,114 @@ def run_self_training(hparams, run_opts):
     return {"test": evaluate_tests(brain, hparams, "target")}
 
 
+def load_method_model(hparams, stage):
+    """Loads a stage's exported model strictly (``weights_only`` loading)."""
+    path = Path(hparams["experiment_folder"]) / str(hparams["seed"]) / stage / "model"
+    model = hparams["make_model"]()
+    state = torch.load(path / "model.ckpt", map_location="cpu", weights_only=True)
+    model.load_state_dict(state, strict=True)
+    return model.eval()
+
+
+def stage_seconds(hparams, stages):
+    """Total training time of the stages, from their completion markers."""
+    total = 0.0
+    for stage in stages:
+        marker = Path(hparams["experiment_folder"]) / str(hparams["seed"]) / stage
+        total += read_marker(marker).get("seconds", 0.0)
+    return total
+
+
+def hardware_description(device):
+    """One line naming the machine the run used."""
+    cores = os.cpu_count()
+    if str(device).startswith("cuda") and torch.cuda.is_available():
+        return f"{torch.cuda.get_device_name(0)} ({cores} CPU cores)"
+    processor = platform.processor() or platform.machine()
+    threads = torch.get_num_threads()
+    return f"CPU, {cores} cores ({processor}), torch threads {threads}"
+
+
+def run_evaluate(hparams, run_opts):
+    """Scores every method on the fixed test sets; writes tables and figures."""
+    start = time.time()
+    device = run_opts.get("device", "cpu")
+    output = Path(hparams["output_folder"])
+    methods = {
+        name: None if stage is None else load_method_model(hparams, stage)
+        for name, stage in hparams["methods"].items()
+    }
+    rows = []
+    for set_name, names in hparams["test_sets"].items():
+        datasets = {
+            (set_name, snr): data for snr, data in test_sets(hparams, set_name).items()
+        }
+        if not datasets:
+            logger.warning("No %s test set was prepared: it is left out.", set_name)
+            continue
+        rows += evaluate_methods(
+            {name: methods[name] for name in names},
+            datasets,
+            str(output),
+            num_workers=hparams["metric_workers"],
+            device=device,
+            csv_name=f"per_utterance_{set_name}.csv",
+        )
+    write_rows_csv(rows, output / "per_utterance.csv")
+    selection = Path(hparams["selection_folder"])
+    figure3(
+        read_json(selection / "scores_train.json"),
+        read_json(selection / "scores_target_train.json"),
+        hparams["keep_fraction"],
+        output / "figure3_domain_scores.png",
+    )
+    run_folder = Path(hparams["experiment_folder"]) / str(hparams["seed"])
+    logs = {
+        stage: run_folder / stage / "train_log.txt"
+        for stage in hparams["training_stages"]
+        if (run_folder / stage / "train_log.txt").is_file()
+    }
+    training_curves(logs, output / "training_curves.png")
+    training = stage_seconds(hparams, hparams["training_stages"])
+    evaluation = time.time() - start
+    markdown = write_report(
+        output,
+        rows,
+        list(hparams["methods"]),
+        {
+            "title": f"Results: {hparams['experiment_name']}, seed {hparams['seed']}",
+            "hardware": hardware_description(device),
+            "wall_time": f"{training + evaluation:.0f} s in all "
+            f"({training:.0f} s training, {evaluation:.0f} s evaluation)",
+            "figures": {
+                "Figure 3: domain scores after DANN": "figure3_domain_scores.png",
+                "Training curves of every stage": "training_curves.png",
+            },
+        },
+    )
+    print(markdown)
+    print(f"Results, per-utterance metrics and figures are in {output.resolve()}")
+    return {"results": str(output / "results.md")}
+
+
+def on_main_process(function):
+    """Runs a stage on the main process only; the others wait for it (DDP)."""
+
+    def run(hparams, run_opts):
+        result = function(hparams, run_opts) if if_main_process() else {}
+        ddp_barrier()
+        return result
+
+    return run
+
+
 STAGES = {
     "supervised": run_supervised,
     "classifier": run_classifier,
     "dann": run_dann,
-    "selection": run_selection,
+    "selection": on_main_process(run_selection),
     "self_training": run_self_training,
+    "evaluate": on_main_process(run_evaluate),
 }
 
 
@@ -281,7 +401,7 @@ def run_stage(hparams_file, run_opts, overrides):
     logger.info("Stage %s (%s)", hparams["stage_name"], hparams_file)
     run_on_main(prepare_experiment_data, kwargs={"hparams": hparams})
     results = STAGES[stage](hparams, run_opts)
-    if sb.utils.distributed.if_main_process():
+    if if_main_process():
         mark_done(
             hparams["output_folder"],
             {"stage": hparams["stage_name"], "results": results},
@@ -290,14 +410,16 @@ def run_stage(hparams_file, run_opts, overrides):
 
 
 def main(argv):
-    """Runs the requested stage after its missing prerequisites."""
+    """Runs the requested stage after its missing prerequisites, then its follow-ups."""
     hparams_file, run_opts, overrides = sb.parse_arguments(argv)
     sb.utils.distributed.ddp_init_group(run_opts)
-    plan = stage_plan(hparams_file, overrides)
-    if not plan:
-        logger.info("%s has finished already: nothing to do.", hparams_file)
-    for stage_file in plan:
-        run_stage(stage_file, run_opts, overrides)
+    ran = 0
+    for stage_file in [hparams_file, *follow_ups(hparams_file, overrides)]:
+        for planned in stage_plan(stage_file, overrides):
+            run_stage(planned, run_opts, overrides)
+            ran += 1
+    if not ran:
+        print(f"{hparams_file}: every stage has finished already, nothing to do.")
 
 
 if __name__ == "__main__":
