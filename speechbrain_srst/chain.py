@@ -119,6 +119,30 @@ def follow_ups(hparams_file, overrides=None):
     return [hparams_file.parent / name for name in hparams.get("then", []) or []]
 
 
+def check_writable(folder):
+    """Fails early, naming the folder, when a stage cannot write its outputs.
+
+    Creates ``folder`` if needed and writes then removes a probe file, so a
+    read-only or full disk is reported before any training starts.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> check_writable(os.path.join(tempfile.mkdtemp(), "stage"))
+    """
+    folder = Path(folder)
+    probe = folder / ".write_probe"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"0" * 4096)
+        probe.unlink()
+    except OSError as error:
+        raise PermissionError(
+            f"Cannot write into the output folder {folder}: {error.strerror or error}."
+            " Choose another --results_root or free some disk space."
+        ) from error
+
+
 def is_done(output_folder):
     """Whether a stage finished in ``output_folder``."""
     return (Path(output_folder) / DONE_MARKER).is_file()

@@ -2,7 +2,13 @@
 
 import pytest
 
-from speechbrain_srst.chain import mark_done, overrides_for, stage_plan
+from speechbrain_srst.chain import (
+    check_writable,
+    mark_done,
+    overrides_for,
+    read_marker,
+    stage_plan,
+)
 
 STAGE = """\
 seed: 1
@@ -76,3 +82,16 @@ def test_cycles_are_an_error_naming_the_cycle(tmp_path):
     write_stage(tmp_path, "y", "[x.yaml]", root)
     with pytest.raises(ValueError, match="x.yaml -> y.yaml -> x.yaml"):
         stage_plan(tmp_path / "x.yaml")
+
+
+def test_unwritable_output_folder_is_named(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    with pytest.raises(PermissionError, match="a_file"):
+        check_writable(blocker / "stage")
+
+
+def test_markers_record_and_read_back(tmp_path):
+    assert read_marker(tmp_path) == {}
+    mark_done(tmp_path, {"seconds": 12.5})
+    assert read_marker(tmp_path)["seconds"] == 12.5

@@ -36,6 +36,7 @@ from speechbrain.dataio.batch import PaddedBatch
 from speechbrain.utils.distributed import ddp_barrier, if_main_process, run_on_main
 
 from speechbrain_srst.chain import (
+    check_writable,
     follow_ups,
     load_stage,
     mark_done,
@@ -393,18 +394,24 @@ def run_stage(hparams_file, run_opts, overrides):
     stage = hparams["stage"]
     if stage not in STAGES:
         raise ValueError(f"{hparams_file}: unknown stage '{stage}'.")
+    run_on_main(check_writable, args=[hparams["output_folder"]])
     sb.create_experiment_directory(
         experiment_directory=hparams["output_folder"],
         hyperparams_to_save=str(hparams_file),
         overrides=overrides,
     )
     logger.info("Stage %s (%s)", hparams["stage_name"], hparams_file)
+    start = time.time()
     run_on_main(prepare_experiment_data, kwargs={"hparams": hparams})
     results = STAGES[stage](hparams, run_opts)
     if if_main_process():
         mark_done(
             hparams["output_folder"],
-            {"stage": hparams["stage_name"], "results": results},
+            {
+                "stage": hparams["stage_name"],
+                "seconds": round(time.time() - start, 1),
+                "results": results,
+            },
         )
     return results
 
