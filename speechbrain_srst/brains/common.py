@@ -8,6 +8,7 @@ import logging
 
 import speechbrain as sb
 import torch
+from torch.nn.parallel import DistributedDataParallel as DDP
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,24 @@ class StageBrain(sb.Brain):
             self.skip_step = False
             return
         super().optimizers_step()
+
+    def _wrap_distributed(self):
+        """DDP on CPU (gloo) without SyncBatchNorm, which needs CUDA.
+
+        SpeechBrain 1.1 converts every batch norm to ``SyncBatchNorm`` before
+        wrapping, which fails on CPU; there each process keeps its own batch
+        statistics. On GPUs SpeechBrain's own wrapping is used.
+        """
+        if not self.distributed_launch or str(self.device).startswith("cuda"):
+            super()._wrap_distributed()
+            return
+        for name, module in self.modules.items():
+            if any(p.requires_grad for p in module.parameters()):
+                self.modules[name] = DDP(
+                    module,
+                    device_ids=None,
+                    find_unused_parameters=self.find_unused_parameters,
+                )
 
     def on_stage_start(self, stage, epoch=None):
         """Resets the metrics of the stage."""

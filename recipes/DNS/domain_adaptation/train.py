@@ -110,11 +110,19 @@ def domain_pairs(hparams, split):
 
 
 # ------------------------------------------------------------------ stages
-def load_pretrained(hparams):
-    """Loads the previous stage's files through the YAML's Pretrainer."""
-    if "pretrainer" in hparams:
+def load_pretrained(hparams, main_only=False):
+    """Loads the previous stage's files through the YAML's Pretrainer.
+
+    ``main_only`` is for stages that run on the main process alone, where
+    ``run_on_main``'s barrier would wait for processes that never come.
+    """
+    if "pretrainer" not in hparams:
+        return
+    if main_only:
+        hparams["pretrainer"].collect_files()
+    else:
         run_on_main(hparams["pretrainer"].collect_files)
-        hparams["pretrainer"].load_collected()
+    hparams["pretrainer"].load_collected()
 
 
 def make_brain(hparams, run_opts):
@@ -207,7 +215,7 @@ def run_dann(hparams, run_opts):
 
 def run_selection(hparams, run_opts):
     """Stage 4: rank the source mixtures by P(target); keep the top share."""
-    load_pretrained(hparams)
+    load_pretrained(hparams, main_only=True)
     device = run_opts.get("device", "cpu")
     model = hparams["model"].to(device)
     classifier = hparams["classifier"].to(device)
