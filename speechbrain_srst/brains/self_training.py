@@ -61,7 +61,6 @@ class SelfTrainingBrain(StageBrain):
         self.teacher.eval()
         for parameter in self.teacher.parameters():
             parameter.requires_grad_(False)
-        self.remix_generator = torch.Generator().manual_seed(self.hparams.seed)
         super().on_fit_start()
 
     def on_stage_start(self, stage, epoch=None):
@@ -81,6 +80,17 @@ class SelfTrainingBrain(StageBrain):
             epoch, self.hparams.source_share_start, self.hparams.source_share_step
         )
 
+    def remix_generator(self):
+        """Random source of this step's derangement.
+
+        Seeded from (seed, epoch, step), which SpeechBrain checkpoints, so a
+        run resumed from an intra-epoch checkpoint draws the same
+        permutations as an uninterrupted one.
+        """
+        epoch = self.hparams.epoch_counter.current
+        seed = self.hparams.seed * 1_000_003 + epoch * 100_003 + self.step
+        return torch.Generator().manual_seed(seed)
+
     @torch.no_grad()
     def pseudo_labels(self, noisy):
         """Returns the teacher's speech and noise estimates for ``noisy``."""
@@ -98,7 +108,7 @@ class SelfTrainingBrain(StageBrain):
             raise ValueError("SRST needs source items in the batch (src_noisy).")
         teacher_speech, teacher_noise = self.pseudo_labels(target_noisy[:num_target])
         mixture, speech_target, noise_target, _ = remix(
-            teacher_speech, teacher_noise, self.remix_generator
+            teacher_speech, teacher_noise, self.remix_generator()
         )
         inputs = mixture
         if num_source:
