@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Inference speed and memory of our U-Net against peer enhancement models.
+
+    python benchmarks/inference_peers.py [--threads 2] [--repeats 5]
+
+Each model runs in its own process (so peak memory is its own), on the same
+10-second clips at batch 1 and batch 8, and prints one table row:
+parameters, real-time factor (processing time / audio duration, median of
+the repeats after warm-up) and the process's peak resident memory.
+
+Peers, built in this environment from SpeechBrain's own lobes, each with the
+STFT front-end it needs (512-point, hop 256, 16 kHz, so the work is alike):
+
+* ``metricgan``: MetricGAN+'s generator (2-layer BLSTM mask estimator);
+* ``enhanceresnet``: SpeechBrain's EnhanceResnet (STFT inside the model).
+
+The Demucs denoiser (dns48) is not included: its package is not installed
+here.
+"""
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+SAMPLE_RATE = 16000
+CLIP_SECONDS = 10.0
+
+
+class MetricGANEnhancer(torch.nn.Module):
+    """MetricGAN+'s generator with the magnitude-mask STFT front-end."""
+
+    def __init__(self):
+        super().__init__()
+        from speechbrain.lobes.models.MetricGAN import EnhancementGenerator
+
+        from speechbrain_srst.lobes.unet import STFT
+
+        self.stft = STFT()
+        self.generator = EnhancementGenerator()
+
+    def forward(self, wavs):
+        spec = self.stft(wavs)
+        magnitude = spec.abs().transpose(1, 2)
+        lengths = torch.ones(wavs.shape[0])
+        mask = self.generator(torch.log1p(magnitude), lengths)
+        return self.stft.inverse(spec * mask.transpose(1, 2), wavs.shape[-1])
+
+
+def build(name):
+    """Returns the model called ``name``."""
+    if name == "srst_unet":
+        from speechbrain_srst.lobes.unet import UNet
+
+        return UNet(channels=[16, 32, 64, 128])
+    if name == "metricgan":
+        return MetricGANEnhancer()
+    if name == "enhanceresnet":
+        from speechbrain.lobes.models.EnhanceResnet import EnhanceResnet
+
+        return EnhanceResnet()
+    raise ValueError(f"unknown model {name}")
+
+
+@torch.no_grad()
+def measure(name, threads, repeats):
+    """Measures one model in this process; returns a dict of numbers."""
+    torch.set_num_threads(threads)
+    model = build(name).eval()
+    result = {
+        "model": name,
+        "params": sum(p.numel() for p in model.parameters()),
+    }
+    for batch in (1, 8):
+        wavs = torch.randn(batch, int(CLIP_SECONDS * SAMPLE_RATE))
+        for _ in range(2):
+            model(wavs)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            model(wavs)
+            times.append(time.perf_counter() - start)
+        result[f"rtf_b{batch}"] = statistics.median(times) / (batch * CLIP_SECONDS)
+    result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def main():
+    """Measures every model in a child process and prints the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(measure(args.worker, args.threads, args.repeats)))
+        return
+    print(f"torch {torch.__version__}, {args.threads} threads, 10 s clips")
+    print("| model | parameters | RTF batch 1 | RTF batch 8 | peak memory (MiB) |")
+    print("|---|---:|---:|---:|---:|")
+    for name in ("srst_unet", "metricgan", "enhanceresnet"):
+        child = subprocess.run(
+            [sys.executable, __file__, "--worker", name,
+             "--threads", str(args.threads), "--repeats", str(args.repeats)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        row = json.loads(child.stdout.strip().splitlines()[-1])
+        print(
+            f"| {row['model']} | {row['params']:,} | {row['rtf_b1']:.4f} "
+            f"| {row['rtf_b8']:.4f} | {row['peak_mib']:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
