@@ -59,13 +59,29 @@ class StageBrain(sb.Brain):
     the last one is kept.
 
     A batch whose loss is NaN or infinite is skipped with a warning (no
-    optimizer step, gradients dropped); after ``nonfinite_patience`` (a
+    optimizer step, gradients dropped, batch-norm statistics restored to
+    what they were before the batch); after ``nonfinite_patience`` (a
     SpeechBrain run option, 3 by default) such batches in a row, training
     stops with :class:`NonFiniteLossError`.
     """
 
     consecutive_nonfinite = 0
     skip_step = False
+
+    def on_fit_batch_start(self, batch, should_step):
+        """Remembers the batch-norm statistics, in case the batch is skipped."""
+        self.saved_buffers = [
+            buffer.detach().clone()
+            for buffer in self.modules.buffers()
+            if buffer.is_floating_point()
+        ]
+
+    def restore_buffers(self):
+        """Puts back the batch-norm statistics saved before the batch."""
+        floating = (b for b in self.modules.buffers() if b.is_floating_point())
+        with torch.no_grad():
+            for buffer, saved in zip(floating, self.saved_buffers, strict=True):
+                buffer.copy_(saved)
 
     def check_loss_isfinite(self, loss):
         """Marks a non-finite batch to be skipped; stops after too many in a row."""
@@ -93,6 +109,8 @@ class StageBrain(sb.Brain):
     def optimizers_step(self):
         """Steps the optimizers unless the batch's loss was not finite."""
         if self.skip_step:
+            # After backward: restoring earlier would break autograd.
+            self.restore_buffers()
             self.zero_grad(set_to_none=True)
             self.skip_step = False
             return

@@ -70,6 +70,7 @@ class DomainClassifierBrain(StageBrain):
 
     def on_fit_batch_start(self, batch, should_step):
         """Keeps the frozen encoder in eval mode (``fit`` calls ``train()``)."""
+        super().on_fit_batch_start(batch, should_step)
         self.modules.model.eval()
 
     def compute_forward(self, batch, stage):
@@ -103,6 +104,7 @@ class DANNBrain(StageBrain):
 
     def on_fit_batch_start(self, batch, should_step):
         """Advances the gradient-reversal schedule with training progress."""
+        super().on_fit_batch_start(batch, should_step)
         epochs = self.hparams.epoch_counter.limit
         current = self.hparams.epoch_counter.current
         steps = max(getattr(self, "steps_per_epoch", 1), 1)
