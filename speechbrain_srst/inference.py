@@ -47,6 +47,7 @@ from speechbrain.utils.fetching import (
 )
 
 from speechbrain_srst.data.audio import AudioError, resampled_length
+from speechbrain_srst.losses import length_mask
 
 try:  # keeps written files byte-identical between runs (no PEAK chunk)
     from speechbrain_srst.data.audio import _no_peak_chunk
@@ -592,9 +593,9 @@ class SRSTEnhancer(Pretrained):
         speech = torch.cat([piece[0] for piece in pieces], dim=-1)
         noise = torch.cat([piece[1] for piece in pieces], dim=-1)
         if lengths is not None:
-            absolute = torch.round(lengths.to(self.device).float() * total)
-            positions = torch.arange(total, device=self.device)
-            mask = positions.unsqueeze(0) < absolute.unsqueeze(1)
+            mask = length_mask(
+                wavs.shape[0], total, lengths.float(), device=speech.device
+            )
             speech = speech * mask
             noise = noise * mask
         return speech, noise
