@@ -195,21 +195,24 @@ def run_supervised(hparams, run_opts):
     return {"test": evaluate_tests(brain, hparams, domain)}
 
 
-def run_classifier(hparams, run_opts):
-    """Stage 2: the domain classifier on the frozen source encoder."""
+def fit_on_domain_pairs(hparams, run_opts):
+    """Trains a stage on source/target pairs and exports model and classifier."""
     load_pretrained(hparams)
     brain = make_brain(hparams, run_opts)
     fit(brain, hparams, domain_pairs(hparams, "train"), domain_pairs(hparams, "valid"))
     finish(brain, hparams, {"classifier": hparams["classifier"]})
+    return brain
+
+
+def run_classifier(hparams, run_opts):
+    """Stage 2: the domain classifier on the frozen source encoder."""
+    brain = fit_on_domain_pairs(hparams, run_opts)
     return {"valid": brain.valid_stats}
 
 
 def run_dann(hparams, run_opts):
     """Stage 3: domain-adversarial training through gradient reversal."""
-    load_pretrained(hparams)
-    brain = make_brain(hparams, run_opts)
-    fit(brain, hparams, domain_pairs(hparams, "train"), domain_pairs(hparams, "valid"))
-    finish(brain, hparams, {"classifier": hparams["classifier"]})
+    brain = fit_on_domain_pairs(hparams, run_opts)
     return {"test": evaluate_tests(brain, hparams, "target")}
 
 
