@@ -151,6 +151,7 @@ class StageBrain(sb.Brain):
                 valid_stats=stats,
             )
             self.valid_stats = stats
+            self.anneal_learning_rate(epoch)
             self.save_checkpoint(stats)
         elif stage == sb.Stage.TEST:
             self.hparams.train_logger.log_stats(
@@ -158,6 +159,21 @@ class StageBrain(sb.Brain):
                 test_stats=stats,
             )
             self.test_stats = stats
+
+    def anneal_learning_rate(self, epoch):
+        """Sets the next epoch's learning rate from ``hparams.lr_annealing``.
+
+        ``lr_annealing`` is optional: any SpeechBrain epoch scheduler that is
+        called with the epoch and returns ``(old_lr, new_lr)``, e.g.
+        ``speechbrain.nnet.schedulers.LinearScheduler``. The learning rate is
+        set before the checkpoint is saved, so a resumed run goes on with it.
+        """
+        annealing = getattr(self.hparams, "lr_annealing", None)
+        optimizer = getattr(self, "optimizer", None)
+        if annealing is None or optimizer is None:
+            return
+        _, new_lr = annealing(epoch)
+        sb.nnet.schedulers.update_learning_rate(optimizer, new_lr)
 
     def epoch_meta(self):
         """Extra values logged with the epoch number (the learning rate)."""

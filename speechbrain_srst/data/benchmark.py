@@ -61,7 +61,7 @@ from speechbrain_srst.data.synth_speech import (
 
 logger = logging.getLogger(__name__)
 
-BENCHMARK_VERSION = 2  # 2: without the crashing "rob" variant
+BENCHMARK_VERSION = 3  # 2: without the crashing "rob" variant; 3: 96 DNS noises
 SAMPLE_RATE = 16000
 RECORD_NAME = "benchmark.json"
 LIBRISPEECH_SUBSETS = ("train-clean-100", "dev-clean", "test-clean")
@@ -114,7 +114,7 @@ BENCHMARK_SIZES = {
         "target_utterances": 12,
         "utterance_seconds": [2.0, 5.0],
         "wham_files": {"tr": 28, "cv": 6, "tt": 6},
-        "dns_noise_files": 60,
+        "dns_noise_files": 96,
         "noise_seconds": [4.0, 8.0],
         "babble_talkers": [4, 10],
     },

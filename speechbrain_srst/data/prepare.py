@@ -42,7 +42,7 @@ from speechbrain_srst.data.mixing import draw_mixture_plan, render_mixture
 
 logger = logging.getLogger(__name__)
 
-PREPARE_VERSION = 1
+PREPARE_VERSION = 2  # 2: DNS noise split stratified by noise family
 OPTIONS_FILE = "prepare_options.json"
 SUMMARY_FILE = "prepare_summary.json"
 TESTSET_FOLDER = "testsets"
@@ -71,6 +71,9 @@ _READER = re.compile(r"(reader_\d+)")
 _LIBRISPEECH = re.compile(r"^(\d+)-\d+-\d+$")
 _AISHELL = re.compile(r"^BAC\d+(S\d{4})W\d+$")
 _THCHS30 = re.compile(r"^([A-Z]+\d+)_\d+$")
+_NOISE_FAMILY = re.compile(r"^([A-Za-z]{3,}?)(?=[_\-\s\d]|$)")
+MIN_FAMILY_FILES = 3
+RARE_FAMILY = "(rare)"
 
 
 class CorpusError(ValueError):
@@ -324,6 +327,99 @@ def split_groups(entries, key, valid_ratio, test_ratio, seed):
     return splits
 
 
+def noise_family(path):
+    """The noise family of a DNS noise file: the leading word of its name.
+
+    DNS-Challenge noise files are named ``<Family>_<n>.wav`` (e.g.
+    ``AirConditioner_6.wav``, ``door_Freesound_validated_380959_0.wav``);
+    names that do not start with a word of at least three letters (AudioSet
+    clips named by YouTube id, e.g. ``-0aVkLAHL0E.wav``) get the family
+    ``"(rare)"``.
+
+    Arguments
+    ---------
+    path : str
+        A noise file path.
+
+    Returns
+    -------
+    str
+        The family, lower case.
+
+    Example
+    -------
+    >>> noise_family("/d/noise/AirConditioner_6.wav")
+    'airconditioner'
+    >>> noise_family("door_Freesound_validated_380959_0.wav")
+    'door'
+    >>> noise_family("Hum50Hz_0005.wav"), noise_family("-0aVkLAHL0E.wav")
+    ('hum', '(rare)')
+    """
+    match = _NOISE_FAMILY.match(PurePath(path).stem)
+    return match.group(1).lower() if match else RARE_FAMILY
+
+
+def split_by_family(entries, valid_ratio, test_ratio, seed, family=noise_family):
+    """Split noise files so that every family is in train, valid and test.
+
+    Each family with at least ``MIN_FAMILY_FILES`` files is split by file on
+    its own, so each split gets its share of every family (a split by file
+    alone can leave whole families out of the test set). Files of smaller
+    families are pooled and split by file together.
+
+    Arguments
+    ---------
+    entries : list of dict
+        Noise entries, each with ``wav``.
+    valid_ratio, test_ratio : float
+        Shares of each family's files for valid and test.
+    seed : int or str
+        Seed of the shuffles.
+    family : callable
+        Maps a path to its family.
+
+    Returns
+    -------
+    dict
+        ``{"train": [...], "valid": [...], "test": [...]}``, each entry with a
+        ``family`` key added.
+
+    Example
+    -------
+    >>> names = [f"{kind}_{i}.wav" for kind in ("Fan", "Music") for i in range(10)]
+    >>> splits = split_by_family([{"wav": n} for n in names], 0.1, 0.2, seed=0)
+    >>> sorted({e["family"] for e in splits["test"]})
+    ['fan', 'music']
+    >>> [len(splits[name]) for name in ("train", "valid", "test")]
+    [14, 2, 4]
+    """
+    by_family = {}
+    for entry in entries:
+        entry["family"] = family(entry["wav"])
+        by_family.setdefault(entry["family"], []).append(entry)
+    rare = [
+        e
+        for files in by_family.values()
+        if len(files) < MIN_FAMILY_FILES
+        for e in files
+    ]
+    groups = {
+        name: files
+        for name, files in by_family.items()
+        if len(files) >= MIN_FAMILY_FILES
+    }
+    if rare:
+        groups[RARE_FAMILY] = groups.get(RARE_FAMILY, []) + rare
+    splits = {name: [] for name in SPLITS}
+    for name in sorted(groups):
+        parts = split_groups(
+            groups[name], "wav", valid_ratio, test_ratio, f"{seed}:{name}"
+        )
+        for split in SPLITS:
+            splits[split].extend(parts[split])
+    return splits
+
+
 # --------------------------------------------------------------------------
 # Corpora
 # --------------------------------------------------------------------------
@@ -506,7 +602,9 @@ def _language_folder(clean, language):
 def collect_dns(folder, languages, valid_ratio=0.1, test_ratio=0.1, seed=0):
     """Find and split DNS-Challenge clean speech (per language) and noise.
 
-    Speech is split by speaker within each language; noise by file.
+    Speech is split by speaker within each language; noise by file within
+    each noise family (:func:`split_by_family`), so that the test set holds
+    every family.
 
     Arguments
     ---------
@@ -579,7 +677,7 @@ def collect_dns(folder, languages, valid_ratio=0.1, test_ratio=0.1, seed=0):
             entries, "speaker", valid_ratio, test_ratio, f"{seed}:dns:{lang}"
         )
         _warn_small(speech[lang], f"DNS {lang} speakers")
-    noise = split_groups(noise, "wav", valid_ratio, test_ratio, f"{seed}:dns:noise")
+    noise = split_by_family(noise, valid_ratio, test_ratio, f"{seed}:dns:noise")
     _warn_small(noise, "DNS noise files")
     info = {
         "folders": folders,
@@ -662,6 +760,11 @@ def _split_stats(splits, speakers=True):
         }
         if speakers:
             stats[name]["speakers"] = len({entry["speaker"] for entry in group})
+        families = sorted(entry["family"] for entry in group if "family" in entry)
+        if families:
+            stats[name]["families"] = {
+                f: families.count(f) for f in sorted(set(families))
+            }
     return stats
 
 

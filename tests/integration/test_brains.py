@@ -5,6 +5,7 @@ import re
 import pytest
 import torch
 from speechbrain.dataio.batch import PaddedBatch
+from speechbrain.nnet.schedulers import LinearScheduler
 from speechbrain.utils.epoch_loop import EpochCounter
 from speechbrain.utils.train_logger import FileTrainLogger
 
@@ -73,6 +74,16 @@ def test_enhancement_brain_logs_valid_si_sdr(tmp_path):
     fit(brain, hparams, items(8, 1), items(4, 2))
     log = (tmp_path / "train_log.txt").read_text()
     assert log.count("valid si_sdr:") == 2 and log.count("valid si_sdri:") == 2
+
+
+def test_lr_annealing_sets_each_epochs_rate_and_logs_it(tmp_path):
+    annealing = LinearScheduler(1e-3, 1e-4, epoch_count=3)
+    hparams = hparams_for(tmp_path, epochs=3, lr_annealing=annealing)
+    brain = make(EnhancementBrain, {"model": UNet([8, 16])}, hparams)
+    fit(brain, hparams, items(8, 1), items(4, 2))
+    logged = re.findall(r"lr: ([0-9.e+-]+)", (tmp_path / "train_log.txt").read_text())
+    assert [float(value) for value in logged] == pytest.approx([1e-3, 5.5e-4, 1e-4])
+    assert brain.optimizer.param_groups[0]["lr"] == pytest.approx(1e-4)
 
 
 def test_classifier_brain_trains_only_the_classifier(tmp_path):

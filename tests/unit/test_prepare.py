@@ -12,8 +12,11 @@ import soundfile as sf
 from speechbrain_srst.data.audio import load_audio
 from speechbrain_srst.data.prepare import (
     CorpusError,
+    collect_dns,
+    noise_family,
     prepare_domain_adaptation,
     speaker_from_path,
+    split_by_family,
     split_groups,
 )
 
@@ -112,6 +115,68 @@ def test_split_groups_disjoint_and_deterministic():
     assert split_groups(entries, "speaker", 0.1, 0.2, seed=2) != splits
     two = split_groups(entries[:6], "speaker", 0.1, 0.1, seed=1)
     assert len(two["train"]) == 6 and not two["valid"] and not two["test"]
+
+
+DNS_NOISE_NAMES = (
+    [f"AirConditioner_{i}.wav" for i in range(1, 9)]
+    + [f"door_Freesound_validated_3809{i}_0.wav" for i in range(6)]
+    + [f"Typing_{i}.wav" for i in range(12)]
+    + [f"CopyMachine_{i}.wav" for i in range(4)]
+    + ["Fan_1.wav", "Fan_2.wav", "-0aVkLAHL0E.wav", "3nk2nt4Ynhs.wav"]
+)
+
+
+@pytest.mark.parametrize(
+    "name, family",
+    [
+        ("AirConditioner_8.wav", "airconditioner"),
+        ("door_Freesound_validated_380959_0.wav", "door"),
+        ("CopyMachine_2.wav", "copymachine"),
+        ("Hum60Hz_0007.flac", "hum"),
+        ("Fan.wav", "fan"),
+        ("-0aVkLAHL0E.wav", "(rare)"),
+        ("3nk2nt4Ynhs.wav", "(rare)"),
+        ("ab_1.wav", "(rare)"),
+    ],
+)
+def test_noise_family(name, family):
+    assert noise_family(os.path.join("/dns/datasets/noise", name)) == family
+
+
+def test_dns_noise_split_holds_every_family_in_every_split(tmp_path):
+    for speaker in ("s1", "s2", "s3"):
+        write(tmp_path / "datasets/clean/german_speech" / speaker / "a.wav", 0.1)
+    for name in DNS_NOISE_NAMES:
+        write(tmp_path / "datasets/noise" / name, 0.1)
+    _, noise, _ = collect_dns(str(tmp_path), ["german"], 0.1, 0.1, seed=3)
+    families = {split: {e["family"] for e in noise[split]} for split in noise}
+    expected = {"airconditioner", "door", "typing", "copymachine"}
+    for split in ("train", "valid", "test"):
+        assert families[split] - {"fan", "(rare)"} == expected, split
+    pooled = [
+        len([e for e in noise[s] if e["family"] in ("fan", "(rare)")])
+        for s in ("train", "valid", "test")
+    ]
+    assert pooled == [2, 1, 1]  # Fan (2 files) is pooled with the unnamed clips
+    files = {split: {e["wav"] for e in noise[split]} for split in noise}
+    assert not files["train"] & files["test"] and not files["valid"] & files["test"]
+    assert sum(len(v) for v in files.values()) == len(DNS_NOISE_NAMES)
+    typing = [len([e for e in noise[s] if e["family"] == "typing"]) for s in noise]
+    assert typing == [10, 1, 1]
+    again = collect_dns(str(tmp_path), ["german"], 0.1, 0.1, seed=3)[1]
+    assert again == noise
+
+
+def test_split_by_family_small_families_are_pooled():
+    entries = [{"wav": f"{kind}_{i}.wav"} for kind in "ABC" for i in range(2)]
+    entries = [{"wav": "Music" + e["wav"]} for e in entries]  # 3 families of 2
+    splits = split_by_family(entries, 0.2, 0.2, seed=0)
+    assert [len(splits[s]) for s in ("train", "valid", "test")] == [4, 1, 1]
+    assert {e["family"] for s in splits.values() for e in s} == {
+        "musica",
+        "musicb",
+        "musicc",
+    }
 
 
 # ---------------------------------------------------------------- full run
