@@ -14,11 +14,15 @@ STFT front-end it needs (512-point, hop 256, 16 kHz, so the work is alike):
 * ``metricgan``: MetricGAN+'s generator (2-layer BLSTM mask estimator);
 * ``enhanceresnet``: SpeechBrain's EnhanceResnet (STFT inside the model).
 
-The Demucs denoiser (dns48) is not included: its package is not installed
-here.
+* ``demucs_dns48``: the Demucs denoiser's "dns48" architecture (causal,
+  hidden 48, waveform in and out), built with random weights from the
+  ``denoiser`` package when it is installed (``pip install -c
+  constraints.txt -r benchmarks/requirements.txt``); without it the row says
+  so and the other rows are still measured.
 """
 
 import argparse
+import importlib.util
 import json
 import resource
 import statistics
@@ -30,6 +34,8 @@ import torch
 
 SAMPLE_RATE = 16000
 CLIP_SECONDS = 10.0
+PEERS = ("srst_unet", "metricgan", "enhanceresnet", "demucs_dns48")
+OPTIONAL = {"demucs_dns48": "denoiser"}  # model -> the package it needs
 
 
 class MetricGANEnhancer(torch.nn.Module):
@@ -60,6 +66,10 @@ def build(name):
         return UNet(channels=[16, 32, 64, 128])
     if name == "metricgan":
         return MetricGANEnhancer()
+    if name == "demucs_dns48":
+        from denoiser.demucs import Demucs
+
+        return Demucs(hidden=48, sample_rate=SAMPLE_RATE)
     if name == "enhanceresnet":
         from speechbrain.lobes.models.EnhanceResnet import EnhanceResnet
 
@@ -103,7 +113,10 @@ def main():
     print(f"torch {torch.__version__}, {args.threads} threads, 10 s clips")
     print("| model | parameters | RTF batch 1 | RTF batch 8 | peak memory (MiB) |")
     print("|---|---:|---:|---:|---:|")
-    for name in ("srst_unet", "metricgan", "enhanceresnet"):
+    for name in PEERS:
+        if name in OPTIONAL and importlib.util.find_spec(OPTIONAL[name]) is None:
+            print(f"| {name} | package `{OPTIONAL[name]}` not installed | | | |")
+            continue
         child = subprocess.run(
             [sys.executable, __file__, "--worker", name,
              "--threads", str(args.threads), "--repeats", str(args.repeats)],

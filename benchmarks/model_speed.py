@@ -2,6 +2,7 @@
 """Prints the default model's size, train-step time and inference speed.
 
     python benchmarks/model_speed.py [--threads 2] [--channels 16 32 64 128]
+        [--precision fp32|bf16] [--compile]
 
 Measures, on this machine's CPU (or ``--device cuda``):
 
@@ -12,9 +13,14 @@ Measures, on this machine's CPU (or ``--device cuda``):
   10-second clips at batch 1 and batch 8.
 
 Each timing is the median of several repeats after warm-up runs.
+``--precision bf16`` runs forward and loss under ``torch.autocast`` with
+bfloat16 (what SpeechBrain's ``--precision bf16`` does); ``--compile`` wraps
+the model with ``torch.compile`` (SpeechBrain's ``--compile``; the warm-up
+runs include the compilation).
 """
 
 import argparse
+import contextlib
 import statistics
 import time
 
@@ -38,7 +44,14 @@ def median_time(function, repeats, warmup=2):
     return statistics.median(times)
 
 
-def train_step_time(model, batch_size, seconds, repeats, device):
+def autocast(precision, device):
+    """The autocast context of ``precision`` (``fp32``: none)."""
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=str(device).split(":")[0], dtype=torch.bfloat16)
+
+
+def train_step_time(model, batch_size, seconds, repeats, device, precision="fp32"):
     """Seconds per optimisation step."""
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
@@ -47,8 +60,9 @@ def train_step_time(model, batch_size, seconds, repeats, device):
     noisy = clean + noise
 
     def step():
-        speech, noise_estimate = model(noisy)
-        loss = enhancement_loss(speech, noise_estimate, clean, noise)
+        with autocast(precision, device):
+            speech, noise_estimate = model(noisy)
+            loss = enhancement_loss(speech, noise_estimate, clean, noise)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -57,11 +71,16 @@ def train_step_time(model, batch_size, seconds, repeats, device):
 
 
 @torch.no_grad()
-def real_time_factor(model, batch_size, seconds, repeats, device):
+def real_time_factor(model, batch_size, seconds, repeats, device, precision="fp32"):
     """Processing time divided by the duration of the audio processed."""
     model.eval()
     noisy = torch.randn(batch_size, int(seconds * SAMPLE_RATE), device=device)
-    elapsed = median_time(lambda: model(noisy), repeats)
+
+    def infer():
+        with autocast(precision, device):
+            return model(noisy)
+
+    elapsed = median_time(infer, repeats)
     return elapsed / (batch_size * seconds)
 
 
@@ -72,18 +91,27 @@ def main():
     parser.add_argument("--channels", type=int, nargs="+", default=[16, 32, 64, 128])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    parser.add_argument("--compile", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model = UNet(channels=args.channels).to(args.device)
     params = sum(p.numel() for p in model.parameters())
-    print(f"device: {args.device}, torch threads: {torch.get_num_threads()}")
+    if args.compile:
+        model = torch.compile(model)
+    print(
+        f"device: {args.device}, torch threads: {torch.get_num_threads()}, "
+        f"precision: {args.precision}, compile: {args.compile}"
+    )
     print(f"U-Net channels {args.channels}: {params:,} parameters")
-    step = train_step_time(model, 8, 2.0, args.repeats, args.device)
+    step = train_step_time(model, 8, 2.0, args.repeats, args.device, args.precision)
     print(
         f"train step (batch 8 x 2 s): {step * 1000:.0f} ms ({8 / step:.1f} mixtures/s)"
     )
     for batch_size in (1, 8):
-        rtf = real_time_factor(model, batch_size, 10.0, args.repeats, args.device)
+        rtf = real_time_factor(
+            model, batch_size, 10.0, args.repeats, args.device, args.precision
+        )
         print(f"inference real-time factor (batch {batch_size}, 10 s clips): {rtf:.4f}")
 
 

@@ -21,6 +21,20 @@ from hyperpyyaml import load_hyperpyyaml
 
 DONE_MARKER = "stage_done.json"
 
+STAGE_ONLY_KEYS = (
+    "stage",
+    "stage_name",
+    "requires",
+    "then",
+    "output_folder",
+    "save_folder",
+    "model_folder",
+    "train_log",
+)
+"""Keys that name one stage and its outputs: an override of one of them
+reaches the stage the user named, never its prerequisites or follow-ups
+(``--stage_name dann_b2`` must not rename the supervised stage too)."""
+
 
 def parse_overrides(overrides):
     """Turns SpeechBrain's override string (or a dict) into a dict.
@@ -82,6 +96,21 @@ def overrides_for(hparams_file, overrides):
     }
 
 
+def shared_overrides(overrides):
+    """The overrides that also reach prerequisites and follow-ups.
+
+    Example
+    -------
+    >>> shared_overrides({"seed": 3, "stage_name": "dann_b2"})
+    {'seed': 3}
+    """
+    return {
+        key: value
+        for key, value in parse_overrides(overrides).items()
+        if key not in STAGE_ONLY_KEYS
+    }
+
+
 def load_stage(hparams_file, overrides=None):
     """Loads a stage YAML with the overrides it understands.
 
@@ -117,6 +146,17 @@ def follow_ups(hparams_file, overrides=None):
     hparams_file = Path(hparams_file).resolve()
     hparams = load_stage(hparams_file, overrides)
     return [hparams_file.parent / name for name in hparams.get("then", []) or []]
+
+
+def overrides_for_planned(planned_file, requested_file, overrides):
+    """The overrides one planned stage runs with.
+
+    The stage the user named takes them all; its prerequisites and
+    follow-ups take :func:`shared_overrides`.
+    """
+    if Path(planned_file).resolve() == Path(requested_file).resolve():
+        return parse_overrides(overrides)
+    return shared_overrides(overrides)
 
 
 def check_writable(folder):
@@ -208,6 +248,10 @@ def stage_plan(hparams_file, overrides=None, _seen=None, _stack=()):
             raise FileNotFoundError(
                 f"{hparams_file.name} requires {required}, which does not exist."
             )
-        plan.extend(stage_plan(required, overrides, seen, (*_stack, hparams_file)))
+        plan.extend(
+            stage_plan(
+                required, shared_overrides(overrides), seen, (*_stack, hparams_file)
+            )
+        )
     plan.append(hparams_file)
     return plan

@@ -271,7 +271,8 @@ class UNet(nn.Module):
         ):
             x = match_size(upsample(x), skip)
             x = block(torch.cat([x, skip], dim=1))
-        masks = self.mask_head(x)
+        # Complex masks and the iSTFT stay in float32 under autocast (bf16).
+        masks = self.mask_head(x).float()
         speech_mask = torch.complex(masks[:, 0], masks[:, 1])
         noise_mask = torch.complex(masks[:, 2], masks[:, 3])
         speech = self.stft.inverse(speech_mask * encoded.spec, encoded.length)

@@ -6,6 +6,7 @@ from speechbrain_srst.chain import (
     check_writable,
     mark_done,
     overrides_for,
+    overrides_for_planned,
     read_marker,
     stage_plan,
 )
@@ -95,3 +96,28 @@ def test_markers_record_and_read_back(tmp_path):
     assert read_marker(tmp_path) == {}
     mark_done(tmp_path, {"seconds": 12.5})
     assert read_marker(tmp_path)["seconds"] == 12.5
+
+
+NAMED_STAGE = """\
+seed: 1
+root: {root}
+stage_name: {name}
+output_folder: !ref <root>/<stage_name>
+requires: {requires}
+"""
+
+
+def test_stage_name_override_renames_only_the_requested_stage(tmp_path):
+    hparams, root = tmp_path / "hparams", tmp_path / "results"
+    hparams.mkdir()
+    for name, requires in (("base", "[]"), ("dann", "[base.yaml]")):
+        text = NAMED_STAGE.format(root=root, name=name, requires=requires)
+        (hparams / f"{name}.yaml").write_text(text)
+    (root / "base").mkdir(parents=True)
+    mark_done(root / "base")
+    overrides = {"stage_name": "dann_b2", "seed": 7}
+    # The finished base stage is reused, not retrained under the new name.
+    assert names(stage_plan(hparams / "dann.yaml", overrides)) == ["dann"]
+    requested, base = hparams / "dann.yaml", hparams / "base.yaml"
+    assert overrides_for_planned(requested, requested, overrides) == overrides
+    assert overrides_for_planned(base, requested, overrides) == {"seed": 7}

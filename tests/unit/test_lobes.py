@@ -132,3 +132,13 @@ def test_classifier_through_reversal_pushes_encoder_the_other_way():
         return model.encoder[0].layers[0].weight.grad.clone()
 
     assert torch.allclose(encoder_grad(True), -encoder_grad(False), atol=1e-6)
+
+
+def test_unet_runs_under_bf16_autocast_with_float32_outputs():
+    model = UNet([4, 8]).eval()
+    wavs = torch.randn(2, 3000)
+    with torch.no_grad(), torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+        speech, noise = model(wavs)
+    assert speech.dtype == noise.dtype == torch.float32
+    assert speech.shape == noise.shape == wavs.shape
+    assert torch.isfinite(speech).all() and torch.isfinite(noise).all()

@@ -40,6 +40,7 @@ from speechbrain_srst.chain import (
     follow_ups,
     load_stage,
     mark_done,
+    overrides_for_planned,
     read_marker,
     stage_plan,
 )
@@ -433,8 +434,13 @@ def main(argv):
     sb.utils.distributed.ddp_init_group(run_opts)
     ran = 0
     for stage_file in [hparams_file, *follow_ups(hparams_file, overrides)]:
-        for planned in stage_plan(stage_file, overrides):
-            run_stage(planned, run_opts, overrides)
+        stage_overrides = overrides_for_planned(stage_file, hparams_file, overrides)
+        for planned in stage_plan(stage_file, stage_overrides):
+            run_stage(
+                planned,
+                run_opts,
+                overrides_for_planned(planned, hparams_file, overrides),
+            )
             ran += 1
     if not ran:
         print(f"{hparams_file}: every stage has finished already, nothing to do.")
