@@ -8,6 +8,9 @@ Each model runs in its own process (so peak memory is its own), on the same
 parameters, real-time factor (processing time / audio duration, median of
 the repeats after warm-up) and the process's peak resident memory.
 
+``srst_enhancer`` is the same U-Net behind ``SRSTEnhancer.enhance_batch``
+(exported and loaded back), the path users take.
+
 Peers, built in this environment from SpeechBrain's own lobes, each with the
 STFT front-end it needs (512-point, hop 256, 16 kHz, so the work is alike):
 
@@ -34,7 +37,7 @@ import torch
 
 SAMPLE_RATE = 16000
 CLIP_SECONDS = 10.0
-PEERS = ("srst_unet", "metricgan", "enhanceresnet", "demucs_dns48")
+PEERS = ("srst_unet", "srst_enhancer", "metricgan", "enhanceresnet", "demucs_dns48")
 OPTIONAL = {"demucs_dns48": "denoiser"}  # model -> the package it needs
 
 
@@ -58,12 +61,36 @@ class MetricGANEnhancer(torch.nn.Module):
         return self.stft.inverse(spec * mask.transpose(1, 2), wavs.shape[-1])
 
 
+class SRSTEnhancerModule(torch.nn.Module):
+    """The same U-Net behind :class:`SRSTEnhancer` (what users call).
+
+    The enhancer runs long CPU batches in groups of at most 10 s of audio
+    (see ``SRSTEnhancer._micro_batch``).
+    """
+
+    def __init__(self):
+        super().__init__()
+        import tempfile
+
+        from speechbrain_srst.export import export_model
+        from speechbrain_srst.inference import SRSTEnhancer
+        from speechbrain_srst.lobes.unet import UNet
+
+        folder = export_model(tempfile.mkdtemp(), UNet([16, 32, 64, 128]), "bench")
+        self.enhancer = SRSTEnhancer.from_hparams(folder, run_opts={"device": "cpu"})
+
+    def forward(self, wavs):
+        return self.enhancer.enhance_batch(wavs)
+
+
 def build(name):
     """Returns the model called ``name``."""
     if name == "srst_unet":
         from speechbrain_srst.lobes.unet import UNet
 
         return UNet(channels=[16, 32, 64, 128])
+    if name == "srst_enhancer":
+        return SRSTEnhancerModule()
     if name == "metricgan":
         return MetricGANEnhancer()
     if name == "demucs_dns48":

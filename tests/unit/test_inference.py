@@ -251,3 +251,20 @@ def test_unreadable_empty_and_missing_files_are_named(enhancer, tmp_path):
         enhancer.enhance_file(empty)
     with pytest.raises(AudioError, match="not found: .*missing.wav"):
         enhancer.enhance_file(tmp_path / "missing.wav")
+
+
+def test_cpu_micro_batches_give_the_whole_batch_output(enhancer, monkeypatch):
+    wavs = torch.stack([noisy(16000, seed) for seed in range(3)])
+    whole = enhancer.separate_batch(wavs)
+    assert enhancer._micro_batch(wavs) >= 3  # 3 x 1 s fit in one group of 10 s
+    monkeypatch.setattr(enhancer.hparams, "cpu_batch_samples", 16000, raising=False)
+    assert enhancer._micro_batch(wavs) == 1
+    calls = []
+    hook = enhancer.mods.model.register_forward_pre_hook(
+        lambda module, args: calls.append(args[0].shape[0])
+    )
+    grouped = enhancer.separate_batch(wavs)
+    hook.remove()
+    assert calls == [1, 1, 1]
+    for expected, actual in zip(whole, grouped, strict=True):
+        torch.testing.assert_close(actual, expected, atol=1e-5, rtol=0)
