@@ -15,8 +15,7 @@ Peers, built in this environment from SpeechBrain's own lobes, each with the
 STFT front-end it needs (512-point, hop 256, 16 kHz, so the work is alike):
 
 * ``metricgan``: MetricGAN+'s generator (2-layer BLSTM mask estimator);
-* ``enhanceresnet``: SpeechBrain's EnhanceResnet (STFT inside the model).
-
+* ``enhanceresnet``: SpeechBrain's EnhanceResnet (STFT inside the model);
 * ``demucs_dns48``: the Demucs denoiser's "dns48" architecture (causal,
   hidden 48, waveform in and out), built with random weights from the
   ``denoiser`` package when it is installed (``pip install -c
@@ -28,12 +27,11 @@ import argparse
 import importlib.util
 import json
 import resource
-import statistics
 import subprocess
 import sys
-import time
 
 import torch
+from model_speed import median_time  # this folder is on sys.path when run
 
 SAMPLE_RATE = 16000
 CLIP_SECONDS = 10.0
@@ -115,14 +113,8 @@ def measure(name, threads, repeats):
     }
     for batch in (1, 8):
         wavs = torch.randn(batch, int(CLIP_SECONDS * SAMPLE_RATE))
-        for _ in range(2):
-            model(wavs)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model(wavs)
-            times.append(time.perf_counter() - start)
-        result[f"rtf_b{batch}"] = statistics.median(times) / (batch * CLIP_SECONDS)
+        elapsed = median_time(lambda: model(wavs), repeats)  # noqa: B023
+        result[f"rtf_b{batch}"] = elapsed / (batch * CLIP_SECONDS)
     result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 

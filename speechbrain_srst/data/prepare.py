@@ -28,6 +28,7 @@ import os
 import random
 import re
 import shutil
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePath
 
@@ -760,11 +761,9 @@ def _split_stats(splits, speakers=True):
         }
         if speakers:
             stats[name]["speakers"] = len({entry["speaker"] for entry in group})
-        families = sorted(entry["family"] for entry in group if "family" in entry)
+        families = Counter(entry["family"] for entry in group if "family" in entry)
         if families:
-            stats[name]["families"] = {
-                f: families.count(f) for f in sorted(set(families))
-            }
+            stats[name]["families"] = dict(sorted(families.items()))
     return stats
 
 
