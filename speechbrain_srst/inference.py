@@ -47,6 +47,7 @@ from speechbrain.utils.fetching import (
 )
 
 from speechbrain_srst.data.audio import AudioError, resampled_length
+from speechbrain_srst.lobes.unet import fold_batch_norm
 from speechbrain_srst.losses import length_mask
 
 try:  # keeps written files byte-identical between runs (no PEAK chunk)
@@ -361,7 +362,8 @@ class SRSTEnhancer(Pretrained):
     Arguments
     ---------
     See ``speechbrain.inference.interfaces.Pretrained``; ``hparams`` may set
-    ``sample_rate``, ``chunk_seconds`` and ``overlap_seconds``.
+    ``sample_rate``, ``chunk_seconds``, ``overlap_seconds``,
+    ``cpu_batch_samples`` and ``fold_batch_norm`` (see :meth:`inference_model`).
 
     Example
     -------
@@ -525,14 +527,50 @@ class SRSTEnhancer(Pretrained):
         limit = self._setting("cpu_batch_samples", DEFAULT_CPU_BATCH_SAMPLES)
         return max(1, int(limit) // max(wavs.shape[-1], 1))
 
+    def inference_model(self):
+        """Returns the module that enhances: a batch-norm-folded copy of the model.
+
+        In eval mode, every convolution followed by a batch norm is folded into
+        one convolution (:func:`speechbrain_srst.lobes.unet.fold_batch_norm`),
+        which computes the same output with fewer passes over memory. The copy
+        is rebuilt whenever the model's weights change (new tensors or in-place
+        updates such as ``load_state_dict``). A model in training mode, or
+        ``fold_batch_norm: False`` in the hyperparameters, is used as it is.
+
+        Example
+        -------
+        >>> import tempfile
+        >>> from speechbrain_srst.export import export_model
+        >>> from speechbrain_srst.lobes.unet import UNet
+        >>> folder = export_model(tempfile.mkdtemp(), UNet([8, 16]), "supervised")
+        >>> enhancer = SRSTEnhancer.from_hparams(folder, run_opts={"device": "cpu"})
+        >>> folded = enhancer.inference_model()
+        >>> folded is enhancer.mods.model, folded is enhancer.inference_model()
+        (False, True)
+        >>> with torch.no_grad():
+        ...     _ = enhancer.mods.model.mask_head.bias.add_(1.0)
+        >>> folded is enhancer.inference_model()  # weights changed: refolded
+        False
+        """
+        model = self.mods.model
+        if model.training or not self._setting("fold_batch_norm", True):
+            return model
+        version = tuple(
+            (tensor.data_ptr(), tensor._version)
+            for tensor in (*model.parameters(), *model.buffers())
+        )
+        if getattr(self, "_folded_version", None) != version:
+            self._folded_model = fold_batch_norm(model)
+            self._folded_version = version
+        return self._folded_model
+
     def _forward(self, wavs):
         """Runs the model on ``[batch, time]``, zero-padding very short input."""
         length = wavs.shape[-1]
         if length < self._min_samples:
             wavs = F.pad(wavs, (0, self._min_samples - length))
-        outputs = [
-            self.mods.model(group) for group in wavs.split(self._micro_batch(wavs))
-        ]
+        model = self.inference_model()
+        outputs = [model(group) for group in wavs.split(self._micro_batch(wavs))]
         speech = torch.cat([speech for speech, _ in outputs])
         noise = torch.cat([noise for _, noise in outputs])
         return speech[..., :length], noise[..., :length]

@@ -14,11 +14,13 @@ Authors
  * speechbrain-srst developers 2026
 """
 
+import copy
 from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 
 class STFT(nn.Module):
@@ -107,6 +109,50 @@ class ConvBlock(nn.Module):
     def forward(self, x):
         """Applies the block to ``x`` of shape ``[batch, channels, freq, time]``."""
         return self.layers(x)
+
+
+def fold_batch_norm(module):
+    """Returns an eval-mode copy of ``module`` with batch norms folded into convs.
+
+    Every ``Conv2d`` directly followed by a ``BatchNorm2d`` inside an
+    ``nn.Sequential`` becomes one convolution whose weights and bias include
+    the batch norm's running statistics and affine transform; the batch norm
+    becomes ``nn.Identity``. In eval mode the copy computes the same function
+    with one pass over the activations fewer per pair, which matters on CPUs
+    where the U-Net is memory-bound. ``module`` itself is left unchanged.
+
+    Arguments
+    ---------
+    module : torch.nn.Module
+        A model, e.g. :class:`UNet`.
+
+    Returns
+    -------
+    torch.nn.Module
+        The folded copy, in eval mode (for inference only: it has no batch
+        statistics to train).
+
+    Example
+    -------
+    >>> block = ConvBlock(2, 8).eval()
+    >>> _ = block.layers[1].running_mean.normal_()
+    >>> folded = fold_batch_norm(block)
+    >>> sum(isinstance(m, nn.BatchNorm2d) for m in folded.modules())
+    0
+    >>> x = torch.randn(1, 2, 9, 5)
+    >>> torch.allclose(folded(x), block(x), atol=1e-5)
+    True
+    """
+    folded = copy.deepcopy(module).eval()
+    for sequence in folded.modules():
+        if not isinstance(sequence, nn.Sequential):
+            continue
+        for index in range(len(sequence) - 1):
+            conv, norm = sequence[index], sequence[index + 1]
+            if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
+                sequence[index] = fuse_conv_bn_eval(conv, norm)
+                sequence[index + 1] = nn.Identity()
+    return folded
 
 
 def match_size(x, reference):

@@ -260,7 +260,7 @@ def test_cpu_micro_batches_give_the_whole_batch_output(enhancer, monkeypatch):
     monkeypatch.setattr(enhancer.hparams, "cpu_batch_samples", 16000, raising=False)
     assert enhancer._micro_batch(wavs) == 1
     calls = []
-    hook = enhancer.mods.model.register_forward_pre_hook(
+    hook = enhancer.inference_model().register_forward_pre_hook(
         lambda module, args: calls.append(args[0].shape[0])
     )
     grouped = enhancer.separate_batch(wavs)
@@ -268,3 +268,32 @@ def test_cpu_micro_batches_give_the_whole_batch_output(enhancer, monkeypatch):
     assert calls == [1, 1, 1]
     for expected, actual in zip(whole, grouped, strict=True):
         torch.testing.assert_close(actual, expected, atol=1e-5, rtol=0)
+
+
+def test_folded_batch_norm_gives_the_model_output(trained, enhancer, monkeypatch):
+    model, _ = trained
+    folded = enhancer.inference_model()
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())
+    wavs = torch.stack([noisy(16000, seed) for seed in range(2)])
+    with torch.no_grad():
+        expected = model(wavs)
+    for actual, reference_output in zip(
+        enhancer.separate_batch(wavs), expected, strict=True
+    ):
+        torch.testing.assert_close(actual, reference_output, atol=1e-5, rtol=0)
+    monkeypatch.setattr(enhancer.hparams, "fold_batch_norm", False, raising=False)
+    assert enhancer.inference_model() is enhancer.mods.model
+
+
+def test_folded_copy_follows_new_weights(trained, tmp_path):
+    model, folder = trained
+    enhancer = SRSTEnhancer.from_hparams(folder, run_opts={"device": "cpu"})
+    wavs = noisy(16000).reshape(1, -1)
+    before = enhancer.enhance_batch(wavs)
+    enhancer.mods.model.load_state_dict(UNet(channels=[8, 16]).state_dict())
+    with torch.no_grad():
+        expected = enhancer.mods.model(wavs)[0]
+    after = enhancer.enhance_batch(wavs)
+    torch.testing.assert_close(after, expected, atol=1e-5, rtol=0)
+    assert not torch.allclose(after, before, atol=1e-3)
