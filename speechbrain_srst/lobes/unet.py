@@ -210,6 +210,12 @@ class UNet(nn.Module):
         kept); 1.0 feeds the raw real and imaginary maps, smaller values
         compress the dynamic range. Masks are always applied to the raw
         spectrum.
+    channels_last : bool
+        Run the convolutions on channels-last (NHWC) activations. The output
+        is the same (to float rounding) and the weights are not touched, but
+        oneDNN's CPU convolutions are much faster in this layout: measured
+        -20 % inference time at batch 1, -46 % at batch 8 and -14 % per
+        training step on 2 AVX2 cores (``benchmarks/README.md``).
 
     Example
     -------
@@ -228,8 +234,10 @@ class UNet(nn.Module):
         n_fft=512,
         hop_length=256,
         input_compression=0.3,
+        channels_last=True,
     ):
         super().__init__()
+        self.channels_last = channels_last
         channels = list(channels)
         if not channels:
             raise ValueError("UNet needs at least one level in `channels`.")
@@ -290,6 +298,8 @@ class UNet(nn.Module):
             raise ValueError(f"UNet expects [batch, time] audio, got {wavs.shape}.")
         spec = self.stft(wavs)
         x = self.features(spec)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         skips = []
         for block in self.encoder:
             skips.append(x)

@@ -32,6 +32,31 @@ def test_unet_encode_decode_split_equals_forward():
     assert torch.allclose(split[0], whole[0]) and torch.allclose(split[1], whole[1])
 
 
+def test_channels_last_layout_gives_the_same_outputs_and_gradients():
+    torch.manual_seed(0)
+    nchw = UNet(channels=[8, 16, 32], channels_last=False)
+    nhwc = UNet(channels=[8, 16, 32], channels_last=True)
+    nhwc.load_state_dict(nchw.state_dict())
+    wavs = torch.randn(3, 8001)
+    for model in (nchw, nhwc):  # training mode: batch statistics, backward
+        speech, noise = model(wavs)
+        (speech.pow(2).mean() + noise.abs().mean()).backward()
+    outputs = [model.eval()(wavs) for model in (nchw, nhwc)]
+    for a, b in zip(*outputs, strict=True):
+        torch.testing.assert_close(b, a, atol=1e-5, rtol=1e-4)
+    for (name, a), b in zip(nchw.named_parameters(), nhwc.parameters(), strict=True):
+        torch.testing.assert_close(b.grad, a.grad, atol=1e-5, rtol=1e-3, msg=name)
+    for a, b in zip(nchw.buffers(), nhwc.buffers(), strict=True):
+        torch.testing.assert_close(b, a)
+    encoded = nhwc.encode(torch.randn(1, 4000))
+    assert encoded.skips[1].is_contiguous(memory_format=torch.channels_last)
+    assert (
+        not nchw.encode(torch.randn(1, 4000))
+        .skips[1]
+        .is_contiguous(memory_format=torch.channels_last)
+    )
+
+
 def test_unet_parameter_groups_cover_the_model():
     model = UNet(channels=[8, 16])
     grouped = {id(p) for p in model.encoder_parameters() + model.decoder_parameters()}
