@@ -215,7 +215,9 @@ class UNet(nn.Module):
         is the same (to float rounding) and the weights are not touched, but
         oneDNN's CPU convolutions are much faster in this layout: measured
         -20 % inference time at batch 1, -46 % at batch 8 and -14 % per
-        training step on 2 AVX2 cores (``benchmarks/README.md``).
+        bare forward and backward on 2 AVX2 cores; inside a full Brain step
+        the gain was within the machine's timing drift
+        (``benchmarks/README.md``).
 
     Example
     -------
