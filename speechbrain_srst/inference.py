@@ -516,10 +516,12 @@ class SRSTEnhancer(Pretrained):
         """How many items of ``wavs`` to run through the model at once.
 
         On CPU the cost per item grows with the batch (the activations of
-        several long signals do not stay in cache: measured RTF 0.0116 at
-        batch 1 and 0.0200 at batch 8 on 10 s clips), so items are run in
-        groups of at most ``hparams.cpu_batch_samples`` samples (default 10 s
-        at 16 kHz; at least one item). The model is in eval mode, so grouping
+        several long signals do not stay in cache: with NCHW activations,
+        measured RTF 0.0116 at batch 1 and 0.0200 at batch 8 on 10 s clips;
+        channels-last activations shrink but do not remove the gap, see
+        ``benchmarks/README.md``), so items are run in groups of at most
+        ``hparams.cpu_batch_samples`` samples (default 10 s at 16 kHz; at
+        least one item). The model is in eval mode, so grouping
         does not change the output. Other devices take the whole batch.
         """
         if not str(self.device).startswith("cpu"):
