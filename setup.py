@@ -26,6 +26,7 @@ setup(
         "soundfile>=0.12",
         "pesq>=0.0.4",
         "pystoi>=0.4",
+        "threadpoolctl>=3.1",
         "numpy>=1.24",
         "scipy>=1.10",
         "matplotlib>=3.7",

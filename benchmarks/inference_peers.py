@@ -2,11 +2,13 @@
 """Inference speed and memory of our U-Net against peer enhancement models.
 
     python benchmarks/inference_peers.py [--threads 2] [--repeats 5]
+        [--device cpu|cuda]
 
 Each model runs in its own process (so peak memory is its own), on the same
 10-second clips at batch 1 and batch 8, and prints one table row:
 parameters, real-time factor (processing time / audio duration, median of
-the repeats after warm-up) and the process's peak resident memory.
+the repeats after warm-up) and the process's peak resident memory (with
+``--device cuda``: the peak GPU memory that PyTorch allocated).
 
 ``srst_enhancer`` is the same U-Net behind ``SRSTEnhancer.enhance_batch``
 (exported and loaded back), the path users take.
@@ -54,7 +56,7 @@ class MetricGANEnhancer(torch.nn.Module):
     def forward(self, wavs):
         spec = self.stft(wavs)
         magnitude = spec.abs().transpose(1, 2)
-        lengths = torch.ones(wavs.shape[0])
+        lengths = torch.ones(wavs.shape[0], device=wavs.device)
         mask = self.generator(torch.log1p(magnitude), lengths)
         return self.stft.inverse(spec * mask.transpose(1, 2), wavs.shape[-1])
 
@@ -66,7 +68,7 @@ class SRSTEnhancerModule(torch.nn.Module):
     (see ``SRSTEnhancer._micro_batch``).
     """
 
-    def __init__(self):
+    def __init__(self, device="cpu"):
         super().__init__()
         import tempfile
 
@@ -75,20 +77,20 @@ class SRSTEnhancerModule(torch.nn.Module):
         from speechbrain_srst.lobes.unet import UNet
 
         folder = export_model(tempfile.mkdtemp(), UNet([16, 32, 64, 128]), "bench")
-        self.enhancer = SRSTEnhancer.from_hparams(folder, run_opts={"device": "cpu"})
+        self.enhancer = SRSTEnhancer.from_hparams(folder, run_opts={"device": device})
 
     def forward(self, wavs):
         return self.enhancer.enhance_batch(wavs)
 
 
-def build(name):
-    """Returns the model called ``name``."""
+def build(name, device="cpu"):
+    """Returns the model called ``name``, on ``device``."""
     if name == "srst_unet":
         from speechbrain_srst.lobes.unet import UNet
 
         return UNet(channels=[16, 32, 64, 128])
     if name == "srst_enhancer":
-        return SRSTEnhancerModule()
+        return SRSTEnhancerModule(device)
     if name == "metricgan":
         return MetricGANEnhancer()
     if name == "demucs_dns48":
@@ -103,19 +105,22 @@ def build(name):
 
 
 @torch.no_grad()
-def measure(name, threads, repeats):
+def measure(name, threads, repeats, device="cpu"):
     """Measures one model in this process; returns a dict of numbers."""
     torch.set_num_threads(threads)
-    model = build(name).eval()
+    model = build(name, device).to(device).eval()
     result = {
         "model": name,
         "params": sum(p.numel() for p in model.parameters()),
     }
     for batch in (1, 8):
-        wavs = torch.randn(batch, int(CLIP_SECONDS * SAMPLE_RATE))
-        elapsed = median_time(lambda: model(wavs), repeats)  # noqa: B023
+        wavs = torch.randn(batch, int(CLIP_SECONDS * SAMPLE_RATE), device=device)
+        elapsed = median_time(lambda: model(wavs), repeats, device=device)  # noqa: B023
         result[f"rtf_b{batch}"] = elapsed / (batch * CLIP_SECONDS)
-    result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if str(device).startswith("cuda"):
+        result["peak_mib"] = torch.cuda.max_memory_allocated(device) / 2**20
+    else:
+        result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
 
@@ -124,20 +129,25 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(measure(args.worker, args.threads, args.repeats)))
+        result = measure(args.worker, args.threads, args.repeats, args.device)
+        print(json.dumps(result))
         return
-    print(f"torch {torch.__version__}, {args.threads} threads, 10 s clips")
-    print("| model | parameters | RTF batch 1 | RTF batch 8 | peak memory (MiB) |")
+    on_gpu = args.device.startswith("cuda")
+    hardware = torch.cuda.get_device_name(args.device) if on_gpu else "CPU"
+    print(f"torch {torch.__version__}, {hardware}, {args.threads} threads, 10 s clips")
+    memory = "peak GPU memory" if on_gpu else "peak memory"
+    print(f"| model | parameters | RTF batch 1 | RTF batch 8 | {memory} (MiB) |")
     print("|---|---:|---:|---:|---:|")
     for name in PEERS:
         if name in OPTIONAL and importlib.util.find_spec(OPTIONAL[name]) is None:
             print(f"| {name} | package `{OPTIONAL[name]}` not installed | | | |")
             continue
         child = subprocess.run(
-            [sys.executable, __file__, "--worker", name,
+            [sys.executable, __file__, "--worker", name, "--device", args.device,
              "--threads", str(args.threads), "--repeats", str(args.repeats)],
             capture_output=True, text=True, check=True,
         )  # fmt: skip

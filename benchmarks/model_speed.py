@@ -2,7 +2,7 @@
 """Prints the default model's size, train-step time and inference speed.
 
     python benchmarks/model_speed.py [--threads 2] [--channels 16 32 64 128]
-        [--precision fp32|bf16] [--compile]
+        [--device cpu|cuda] [--precision fp32|bf16] [--compile]
 
 Measures, on this machine's CPU (or ``--device cuda``):
 
@@ -32,14 +32,22 @@ from speechbrain_srst.losses import enhancement_loss
 SAMPLE_RATE = 16000
 
 
-def median_time(function, repeats, warmup=2):
-    """Median wall time of ``function()`` in seconds."""
+def synchronize(device):
+    """Waits for the queued kernels of ``device`` (a no-op on CPU)."""
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize(device)
+
+
+def median_time(function, repeats, warmup=2, device="cpu"):
+    """Median wall time of ``function()`` in seconds (GPU work included)."""
     for _ in range(warmup):
         function()
+    synchronize(device)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         function()
+        synchronize(device)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -67,7 +75,7 @@ def train_step_time(model, batch_size, seconds, repeats, device, precision="fp32
         loss.backward()
         optimizer.step()
 
-    return median_time(step, repeats)
+    return median_time(step, repeats, device=device)
 
 
 @torch.no_grad()
@@ -80,7 +88,7 @@ def real_time_factor(model, batch_size, seconds, repeats, device, precision="fp3
         with autocast(precision, device):
             return model(noisy)
 
-    elapsed = median_time(infer, repeats)
+    elapsed = median_time(infer, repeats, device=device)
     return elapsed / (batch_size * seconds)
 
 

@@ -3,7 +3,7 @@
 
     python benchmarks/training_throughput.py [--steps 20] [--threads 2]
         [--stages supervised classifier dann remixit srst]
-        [--precision fp32] [--compile] [--num_workers N]
+        [--precision fp32] [--compile] [--num_workers N] [--device cpu|cuda]
 
 Each stage is built from its recipe YAML (the same Brain, datasets, batch
 size and data-loader options as ``train.py``) on the default built-in
@@ -98,7 +98,7 @@ def measure(stage, args, results_root):
         collate_fn=PaddedBatch,
         num_workers=hparams["num_workers"],
     )
-    run_opts = {"device": "cpu", "precision": args.precision}
+    run_opts = {"device": args.device, "precision": args.precision}
     if args.compile:
         run_opts["compile"] = True
     brain = hparams["brain_class"](
@@ -132,6 +132,7 @@ def main():
     parser.add_argument("--num_workers", type=int, default=None)
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--size", default="default", help="benchmark size")
     parser.add_argument(
         "--results_root",
@@ -143,7 +144,7 @@ def main():
     results_root = Path(args.results_root).resolve()
     os.chdir(tempfile.mkdtemp())  # SpeechBrain may write small files here
     print(
-        f"torch {torch.__version__}, {args.threads} threads, precision "
+        f"torch {torch.__version__}, {args.device}, {args.threads} threads, precision "
         f"{args.precision}, compile {args.compile}, {args.steps} timed steps"
     )
     print("| stage | workers | batch | mixtures/s | ms/step | data wait |")

@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from speechbrain_srst.data.audio import save_audio
 from speechbrain_srst.data.datasets import StoredMixtureDataset
@@ -270,3 +271,48 @@ def test_evaluate_methods_writes_csv_and_table1_agrees(tmp_path):
     # Bold goes to the better of the two unsupervised methods only.
     assert "**" in body["SRST (similar source)"] and "**" not in body["RemixIT"]
     assert "**" not in body["Noisy"]
+
+
+class DeviceRecorder(torch.nn.Module):
+    """Identity enhancer that records the devices it was moved to."""
+
+    def __init__(self):
+        super().__init__()
+        self.gain = torch.nn.Parameter(torch.ones(()))
+        self.moves = []
+
+    def to(self, *args, **kwargs):
+        self.moves.append(str(args[0] if args else kwargs.get("device")))
+        return super().to(*args, **kwargs)
+
+    def forward(self, wavs):
+        return self.gain * wavs, torch.zeros_like(wavs)
+
+
+def test_evaluate_methods_moves_module_models_to_the_device(tmp_path):
+    """A model loaded on the CPU runs where ``device`` says (the GPU bug of a
+    run on an H200: the evaluation stage fed CUDA input to a CPU model)."""
+    clean = torch.from_numpy(speech_like(0))
+    item = {
+        "id": "u1",
+        "noisy": clean + torch.from_numpy(noise_like(1)),
+        "clean": clean,
+    }
+    model = DeviceRecorder()
+    rows = evaluate_methods({"Model": model}, {("target_test", 0): [item]},
+                            str(tmp_path), device="cpu")  # fmt: skip
+    assert model.moves == ["cpu"]
+    assert len(rows) == 1 and rows[0]["si_sdri"] == pytest.approx(0.0, abs=1e-6)
+
+
+def blas_threads(enhanced, clean, noisy, sample_rate):
+    """A metric function that reports the worker's BLAS thread count."""
+    return {"threads": max(info["num_threads"] for info in threadpool_info())}
+
+
+def test_metric_workers_run_one_blas_thread_each():
+    """N forked workers with the parent's BLAS pools oversubscribe the cores."""
+    jobs = [(key, np.zeros(8), np.zeros(8), np.zeros(8)) for key in range(4)]
+    with threadpool_limits(limits=2):  # what the parent has on 2 or more cores
+        scores = score_utterances(jobs, num_workers=2, metric_fn=blas_threads)
+    assert [row["threads"] for row in scores.values()] == [1, 1, 1, 1]
