@@ -46,6 +46,7 @@ from speechbrain.utils.fetching import (
     LocalStrategy,
 )
 
+from speechbrain_srst.allocator import keep_freed_memory
 from speechbrain_srst.data.audio import AudioError, resampled_length
 from speechbrain_srst.lobes.unet import fold_batch_norm
 from speechbrain_srst.losses import length_mask
@@ -363,7 +364,13 @@ class SRSTEnhancer(Pretrained):
     ---------
     See ``speechbrain.inference.interfaces.Pretrained``; ``hparams`` may set
     ``sample_rate``, ``chunk_seconds``, ``overlap_seconds``,
-    ``cpu_batch_samples`` and ``fold_batch_norm`` (see :meth:`inference_model`).
+    ``cpu_batch_samples``, ``fold_batch_norm`` (see :meth:`inference_model`)
+    and ``tune_cpu_allocator``: on the CPU, the first enhancement lets
+    glibc's ``malloc`` keep freed memory for the next forward pass
+    (:func:`speechbrain_srst.allocator.keep_freed_memory`, process-wide,
+    about a quarter faster on 10 s clips); ``tune_cpu_allocator: False``, or
+    ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` in the
+    environment, leaves the allocator alone.
 
     Example
     -------
@@ -571,6 +578,10 @@ class SRSTEnhancer(Pretrained):
         length = wavs.shape[-1]
         if length < self._min_samples:
             wavs = F.pad(wavs, (0, self._min_samples - length))
+        if str(wavs.device).startswith("cpu") and self._setting(
+            "tune_cpu_allocator", True
+        ):
+            keep_freed_memory()
         model = self.inference_model()
         outputs = [model(group) for group in wavs.split(self._micro_batch(wavs))]
         speech = torch.cat([speech for speech, _ in outputs])

@@ -297,3 +297,16 @@ def test_folded_copy_follows_new_weights(trained, tmp_path):
     after = enhancer.enhance_batch(wavs)
     torch.testing.assert_close(after, expected, atol=1e-5, rtol=0)
     assert not torch.allclose(after, before, atol=1e-3)
+
+
+def test_cpu_enhancement_tunes_the_allocator_unless_told_not_to(enhancer, monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        "speechbrain_srst.inference.keep_freed_memory", lambda: calls.append(1)
+    )
+    wavs = noisy(16000).reshape(1, -1)
+    enhancer.enhance_batch(wavs)
+    assert calls == [1]
+    monkeypatch.setattr(enhancer.hparams, "tune_cpu_allocator", False, raising=False)
+    enhancer.enhance_batch(wavs)
+    assert calls == [1]
