@@ -573,8 +573,12 @@ class SRSTEnhancer(Pretrained):
             self._folded_version = version
         return self._folded_model
 
-    def _forward(self, wavs):
-        """Runs the model on ``[batch, time]``, zero-padding very short input."""
+    def _forward(self, wavs, with_noise=True):
+        """Runs the model on ``[batch, time]``, zero-padding very short input.
+
+        Returns ``(speech, noise)``, or ``(speech,)`` when ``with_noise`` is
+        False (the model then skips the noise estimate, if it can).
+        """
         length = wavs.shape[-1]
         if length < self._min_samples:
             wavs = F.pad(wavs, (0, self._min_samples - length))
@@ -583,16 +587,25 @@ class SRSTEnhancer(Pretrained):
         ):
             keep_freed_memory()
         model = self.inference_model()
-        outputs = [model(group) for group in wavs.split(self._micro_batch(wavs))]
-        speech = torch.cat([speech for speech, _ in outputs])
-        noise = torch.cat([noise for _, noise in outputs])
-        return speech[..., :length], noise[..., :length]
+        groups = wavs.split(self._micro_batch(wavs))
+        if not with_noise and hasattr(model, "enhance"):
+            return (
+                torch.cat([model.enhance(group) for group in groups])[..., :length],
+            )
+        outputs = [model(group) for group in groups]
+        speech = torch.cat([speech for speech, _ in outputs])[..., :length]
+        if not with_noise:
+            return (speech,)
+        return speech, torch.cat([noise for _, noise in outputs])[..., :length]
 
-    def _overlap_add(self, read, total, chunk_seconds=None, overlap_seconds=None):
+    def _overlap_add(
+        self, read, total, chunk_seconds=None, overlap_seconds=None, with_noise=True
+    ):
         """Yields consecutive ``(speech, noise)`` pieces ``[batch, n]`` of the output.
 
         ``read(start, count)`` returns the input samples ``[batch, count]``
         (or ``[count]``); at most one chunk of input and output is held.
+        Without ``with_noise`` the pieces are ``(speech,)``.
         """
         chunk, overlap = self.chunk_sizes(chunk_seconds, overlap_seconds)
         starts = chunk_starts(total, chunk, overlap)
@@ -605,7 +618,7 @@ class SRSTEnhancer(Pretrained):
                 wavs = wavs.to(self.device, torch.float32)
                 if wavs.dim() == 1:
                     wavs = wavs.unsqueeze(0)
-                outputs = list(self._forward(wavs))
+                outputs = list(self._forward(wavs, with_noise))
                 last = index == len(starts) - 1
                 for k, out in enumerate(outputs):
                     if pending is not None and overlap:
@@ -645,6 +658,12 @@ class SRSTEnhancer(Pretrained):
         noise : torch.Tensor
             ``[batch, time]``, on ``self.device``.
         """
+        return self._batch_outputs(wavs, lengths, chunk_seconds, overlap_seconds)
+
+    def _batch_outputs(
+        self, wavs, lengths, chunk_seconds, overlap_seconds, with_noise=True
+    ):
+        """``(speech, noise)`` of a batch, or ``(speech,)`` without noise."""
         if not torch.is_tensor(wavs) or wavs.dim() != 2:
             shape = tuple(wavs.shape) if torch.is_tensor(wavs) else type(wavs)
             raise ValueError(f"Expected audio of shape [batch, time], got {shape}")
@@ -659,17 +678,18 @@ class SRSTEnhancer(Pretrained):
                 total,
                 chunk_seconds,
                 overlap_seconds,
+                with_noise,
             )
         )
-        speech = torch.cat([piece[0] for piece in pieces], dim=-1)
-        noise = torch.cat([piece[1] for piece in pieces], dim=-1)
+        outputs = tuple(
+            torch.cat(signal, dim=-1) for signal in zip(*pieces, strict=True)
+        )
         if lengths is not None:
             mask = length_mask(
-                wavs.shape[0], total, lengths.float(), device=speech.device
+                wavs.shape[0], total, lengths.float(), device=outputs[0].device
             )
-            speech = speech * mask
-            noise = noise * mask
-        return speech, noise
+            outputs = tuple(signal * mask for signal in outputs)
+        return outputs
 
     def enhance_batch(
         self, wavs, lengths=None, chunk_seconds=None, overlap_seconds=None
@@ -690,9 +710,12 @@ class SRSTEnhancer(Pretrained):
         Returns
         -------
         torch.Tensor
-            Enhanced speech ``[batch, time]``, on ``self.device``.
+            Enhanced speech ``[batch, time]``, on ``self.device`` (the same as
+            ``separate_batch(...)[0]``, without computing the noise).
         """
-        return self.separate_batch(wavs, lengths, chunk_seconds, overlap_seconds)[0]
+        return self._batch_outputs(
+            wavs, lengths, chunk_seconds, overlap_seconds, with_noise=False
+        )[0]
 
     def forward(self, wavs, lengths=None):
         """Same as :meth:`enhance_batch`."""
@@ -749,10 +772,14 @@ class SRSTEnhancer(Pretrained):
         collected = []
         with AudioStream(path, self.sample_rate) as stream:
             pieces = self._overlap_add(
-                stream.read, stream.num_samples, chunk_seconds, overlap_seconds
+                stream.read,
+                stream.num_samples,
+                chunk_seconds,
+                overlap_seconds,
+                with_noise=False,
             )
             if output_path is None:
-                collected = [speech[0].cpu() for speech, _ in pieces]
+                collected = [speech[0].cpu() for (speech,) in pieces]
             else:
                 self._write_stream(pieces, output_path, collected, return_tensor)
         if return_tensor:
@@ -775,7 +802,7 @@ class SRSTEnhancer(Pretrained):
             ) as handle:
                 if not flac:
                     _no_peak_chunk(handle)
-                for speech, _ in pieces:
+                for (speech,) in pieces:
                     speech = speech[0].cpu()
                     if keep:
                         collected.append(speech)

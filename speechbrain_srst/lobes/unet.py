@@ -308,19 +308,22 @@ class UNet(nn.Module):
             x = block(x)
         return Encoded(x, skips, spec, wavs.shape[-1])
 
-    def decode(self, encoded):
+    def decode(self, encoded, with_noise=True):
         """Runs the decoder and the inverse STFT.
 
         Arguments
         ---------
         encoded : Encoded
             What :meth:`encode` returned (the bottleneck may be replaced).
+        with_noise : bool
+            Also estimate the noise; False skips its mask and its inverse
+            STFT (what :meth:`enhance` does) and returns None for it.
 
         Returns
         -------
         speech : torch.Tensor
             Speech estimate ``[batch, time]``.
-        noise : torch.Tensor
+        noise : torch.Tensor or None
             Noise estimate ``[batch, time]``.
         """
         x = encoded.bottleneck
@@ -329,13 +332,42 @@ class UNet(nn.Module):
         ):
             x = match_size(upsample(x), skip)
             x = block(torch.cat([x, skip], dim=1))
+        outputs = 4 if with_noise else 2  # speech mask (re, im), noise mask
+        weight, bias = self.mask_head.weight[:outputs], self.mask_head.bias[:outputs]
         # Complex masks and the iSTFT stay in float32 under autocast (bf16).
-        masks = self.mask_head(x).float()
+        masks = F.conv2d(x, weight, bias).float()
         speech_mask = torch.complex(masks[:, 0], masks[:, 1])
-        noise_mask = torch.complex(masks[:, 2], masks[:, 3])
         speech = self.stft.inverse(speech_mask * encoded.spec, encoded.length)
+        if not with_noise:
+            return speech, None
+        noise_mask = torch.complex(masks[:, 2], masks[:, 3])
         noise = self.stft.inverse(noise_mask * encoded.spec, encoded.length)
         return speech, noise
+
+    def enhance(self, wavs):
+        """Returns only the speech estimate ``[batch, time]`` of ``wavs``.
+
+        The same speech as ``forward(wavs)[0]``, without computing the noise
+        estimate (for inference).
+
+        Arguments
+        ---------
+        wavs : torch.Tensor
+            Noisy waveforms ``[batch, time]``.
+
+        Returns
+        -------
+        torch.Tensor
+            Speech estimate ``[batch, time]``.
+
+        Example
+        -------
+        >>> model = UNet(channels=[8, 16]).eval()
+        >>> wavs = torch.randn(2, 8000)
+        >>> torch.allclose(model.enhance(wavs), model(wavs)[0], atol=1e-6)
+        True
+        """
+        return self.decode(self.encode(wavs), with_noise=False)[0]
 
     def forward(self, wavs, return_bottleneck=False):
         """Enhances ``wavs`` ``[batch, time]``.

@@ -310,3 +310,23 @@ def test_cpu_enhancement_tunes_the_allocator_unless_told_not_to(enhancer, monkey
     monkeypatch.setattr(enhancer.hparams, "tune_cpu_allocator", False, raising=False)
     enhancer.enhance_batch(wavs)
     assert calls == [1]
+
+
+def test_speech_only_path_gives_the_separated_speech(enhancer, monkeypatch):
+    """enhance_batch skips the noise estimate but returns the same speech."""
+    wavs = torch.stack([noisy(40000, seed) for seed in range(2)])
+    lengths = torch.tensor([1.0, 0.6])
+    stft = enhancer.inference_model().stft
+    inverse, calls = stft.inverse, []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return inverse(*args, **kwargs)
+
+    monkeypatch.setattr(stft, "inverse", counted)
+    chunks = {"chunk_seconds": 1.0, "overlap_seconds": 0.25}
+    speech, _ = enhancer.separate_batch(wavs, lengths, **chunks)
+    with_noise, calls[:] = len(calls), []
+    only_speech = enhancer.enhance_batch(wavs, lengths, **chunks)
+    torch.testing.assert_close(only_speech, speech, atol=1e-6, rtol=0)
+    assert with_noise == 2 * len(calls) > 0  # one inverse STFT instead of two
