@@ -2,7 +2,7 @@
 """Inference speed and memory of our U-Net against peer enhancement models.
 
     python benchmarks/inference_peers.py [--threads 2] [--repeats 5]
-        [--device cpu|cuda]
+        [--device cpu|cuda] [--paired PEER [--rounds 15]]
 
 Each model runs in its own process (so peak memory is its own), on the same
 10-second clips at batch 1 and batch 8, and prints one table row:
@@ -12,6 +12,12 @@ the repeats after warm-up) and the process's peak resident memory (with
 
 ``srst_enhancer`` is the same U-Net behind ``SRSTEnhancer.enhance_batch``
 (exported and loaded back), the path users take.
+
+``--paired PEER`` measures ``srst_enhancer`` and one peer in ONE process,
+alternating them call by call (so both see the same moment of a machine
+whose speed drifts, and the same allocator settings), and prints for each
+batch size the median RTF of both, the median of the per-round ratios and
+how many rounds the enhancer won.
 
 Peers, built in this environment from SpeechBrain's own lobes, each with the
 STFT front-end it needs (512-point, hop 256, 16 kHz, so the work is alike):
@@ -29,6 +35,7 @@ import argparse
 import importlib.util
 import json
 import resource
+import statistics
 import subprocess
 import sys
 
@@ -124,14 +131,53 @@ def measure(name, threads, repeats, device="cpu"):
     return result
 
 
+@torch.no_grad()
+def paired(peer, threads, rounds, device="cpu"):
+    """Alternates the enhancer and ``peer`` call by call; prints the ratios."""
+    torch.set_num_threads(threads)
+    models = {
+        name: build(name, device).to(device).eval() for name in ("srst_enhancer", peer)
+    }
+    print(
+        f"torch {torch.__version__}, {device}, {threads} threads, "
+        f"10 s clips, {rounds} rounds"
+    )
+    print(
+        f"| batch | RTF srst_enhancer | RTF {peer} "
+        "| ratio (median, range) | enhancer faster |"
+    )
+    print("|---:|---:|---:|---:|---:|")
+    for batch in (1, 8):
+        wavs = torch.randn(batch, int(CLIP_SECONDS * SAMPLE_RATE), device=device)
+        times = {name: [] for name in models}
+        for round_index in range(rounds + 2):  # the first two are warm-up
+            for name, model in models.items():
+                elapsed = median_time(lambda: model(wavs), 1, warmup=0, device=device)  # noqa: B023
+                if round_index >= 2:
+                    times[name].append(elapsed / (batch * CLIP_SECONDS))
+        ours, theirs = times["srst_enhancer"], times[peer]
+        ratios = sorted(a / b for a, b in zip(ours, theirs, strict=True))
+        ours, theirs = statistics.median(ours), statistics.median(theirs)
+        print(
+            f"| {batch} | {ours:.4f} | {theirs:.4f} "
+            f"| {statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f}) "
+            f"| {sum(r < 1 for r in ratios)}/{rounds} |"
+        )
+
+
 def main():
     """Measures every model in a child process and prints the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    parser.add_argument("--paired", choices=PEERS[2:], help="one peer, alternated")
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.paired:
+        paired(args.paired, args.threads, args.rounds, args.device)
+        return
     if args.worker:
         result = measure(args.worker, args.threads, args.repeats, args.device)
         print(json.dumps(result))
