@@ -6,9 +6,10 @@
 # Prints (and writes to OUTPUT_FOLDER/gpu_run.log): the GPU, model_speed.py
 # in fp32 and bf16, inference_peers.py, training_throughput.py with 2 and 8
 # data-loader workers, then `train.py hparams/srst.yaml --device cuda` on the
-# default built-in benchmark, whose results (tables, per-utterance metrics,
-# stage logs; no audio, no checkpoints) are packed into
-# OUTPUT_FOLDER/recipe_results.tar.gz. Everything stops after SECONDS
+# default built-in benchmark, in OUTPUT_FOLDER/results (a fresh run, apart
+# from any earlier one in the recipe folder), whose results (tables,
+# per-utterance metrics, stage logs; no audio, no checkpoints) are also packed
+# into OUTPUT_FOLDER/recipe_results.tar.gz. Everything stops after SECONDS
 # (default 540), a step cut short says so. Run it from the repository root
 # with a Python that has the project's requirements (PYTHON, default python3).
 set -uo pipefail
@@ -16,9 +17,9 @@ out="${1:?usage: gpu_run.sh OUTPUT_FOLDER [SECONDS]}"
 deadline=$((SECONDS + ${2:-540}))
 python="${PYTHON:-python3}"
 threads="$(($(nproc) / 2))"
-root="$(pwd)"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
+results="$out/results"
 exec > >(tee "$out/gpu_run.log") 2>&1
 
 step() {  # step NAME COMMAND...: runs COMMAND within the time left
@@ -47,15 +48,16 @@ step model_speed_bf16 "$python" benchmarks/model_speed.py --device cuda \
 step inference_peers "$python" benchmarks/inference_peers.py --device cuda \
     --threads "$threads" --repeats 20
 step training_throughput_2_workers "$python" benchmarks/training_throughput.py \
-    --device cuda --threads "$threads" --steps 30
+    --device cuda --threads "$threads" --steps 30 --results_root "$results"
 step training_throughput_8_workers "$python" benchmarks/training_throughput.py \
     --device cuda --threads "$threads" --steps 30 --num_workers 8 \
-    --stages supervised dann srst
+    --stages supervised dann srst --results_root "$results"
 cd recipes/DNS/domain_adaptation || exit 1
 step recipe "$python" train.py hparams/srst.yaml --device cuda --num_workers 8 \
-    --metric_workers "$(($(nproc) - 2))"
+    --metric_workers "$(($(nproc) - 2))" --results_root "$results"
+cd "$out" || exit 1
 find results -path '*/save' -prune -o -path '*/data' -prune -o \
     -type f \( -name '*.md' -o -name '*.csv' -o -name '*.json' -o -name '*.txt' \
     -o -name '*.png' -o -name '*.yaml' \) -print |
     tar -czf "$out/recipe_results.tar.gz" -T -
-echo "== done ($(date +%T)); results packed from $root"
+echo "== done ($(date +%T)); results in $results"
