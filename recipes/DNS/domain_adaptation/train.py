@@ -288,13 +288,13 @@ def run_self_training(hparams, run_opts):
     return {"test": evaluate_tests(brain, hparams, "target")}
 
 
-def load_method_model(hparams, stage, device="cpu"):
-    """Loads a stage's exported model strictly (``weights_only``), on ``device``."""
+def load_method_model(hparams, stage):
+    """Loads a stage's exported model strictly (``weights_only`` loading)."""
     path = Path(hparams["experiment_folder"]) / str(hparams["seed"]) / stage / "model"
     model = hparams["make_model"]()
     state = torch.load(path / "model.ckpt", map_location="cpu", weights_only=True)
     model.load_state_dict(state, strict=True)
-    return model.to(device).eval()
+    return model.eval()
 
 
 def stage_seconds(hparams, stages):
@@ -322,7 +322,7 @@ def run_evaluate(hparams, run_opts):
     device = run_opts.get("device", "cpu")
     output = Path(hparams["output_folder"])
     methods = {
-        name: None if stage is None else load_method_model(hparams, stage, device)
+        name: None if stage is None else load_method_model(hparams, stage)
         for name, stage in hparams["methods"].items()
     }
     rows = []
