@@ -37,7 +37,7 @@ setup(
     extras_require={"dev": ["pytest>=8", "ruff>=0.6"]},
     entry_points={
         "console_scripts": [
-            "speechbrain-srst-benchmark=speechbrain_srst.data.benchmark:main",
+            "speechbrain-srst-benchmark=speechbrain_srst.benchmark.build:main",
             "speechbrain-srst-enhance=speechbrain_srst.cli:main",
         ]
     },

@@ -1,1 +1,1 @@
-"""Corpus preparation, on-the-fly mixing and the built-in benchmark."""
+"""Corpus preparation, audio I/O, on-the-fly mixing and datasets."""

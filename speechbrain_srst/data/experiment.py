@@ -62,7 +62,7 @@ def prepare_experiment_data(hparams):
     folders = corpus_folders(hparams)
     if uses_benchmark(hparams):
         # Imported here: only benchmark users need the speech synthesizer.
-        from speechbrain_srst.data.benchmark import build_benchmark
+        from speechbrain_srst.benchmark.build import build_benchmark
 
         size = hparams["benchmark_size"]
         logger.info("No corpus folder given: using the built-in benchmark (%s).", size)

@@ -8,20 +8,25 @@ the real ones, so that the corpus preparation of this package
   variants m1-m7 and f1-f5, moderate prosody), subsets ``train-clean-100``,
   ``dev-clean`` and ``test-clean`` with disjoint speakers, FLAC files and
   ``<spk>-<chap>.trans.txt`` transcripts;
-* source noise, WHAM! layout: two-channel cafe noise (babble of many English
-  talkers, clinks, clicks, murmur, reverberation) in ``tr``, ``cv``, ``tt``;
+* source noise, WHAM! layout: two-channel urban scenes, babble of background
+  talkers with voices of their own among traffic, wind, ventilation, clatter
+  and distant music (:mod:`speechbrain_srst.benchmark.source_noise`), in
+  ``tr``, ``cv``, ``tt``;
 * target speech, DNS-Challenge layout: French, German, Italian, Russian,
-  Spanish (M-AILABS trees), Mandarin (THCHS-30 tree) and English read speech,
-  spoken by other voice variants with slower or faster, lower or higher and
-  more varied prosody;
+  Spanish (M-AILABS trees) and Mandarin (THCHS-30 tree) read by other voice
+  variants with slower or faster, lower or higher, more varied prosody, each
+  reader with a recording channel of their own (band limits, tilt, a
+  resonance); English read speech (``read_speech``) by source-like readers,
+  as LibriVox and LibriSpeech are alike;
 * target noise, DNS-Challenge layout: stationary coloured noise, hum and
-  machinery, music, household impulses.
+  machinery, music, household impulses
+  (:mod:`speechbrain_srst.benchmark.target_noise`).
 
 Every file is a pure function of (seed, its identity), so a build is
 byte-identical for a given seed and size. ``<root>/benchmark.json`` is written
 last; a build whose record matches is reused, anything else is rebuilt.
 
-Run ``python -m speechbrain_srst.data.benchmark --root DIR --size smoke``.
+Run ``python -m speechbrain_srst.benchmark.build --root DIR --size smoke``.
 
 Authors
  * speechbrain-srst contributors
@@ -41,14 +46,14 @@ import zlib
 import numpy as np
 import soundfile as sf
 
-from speechbrain_srst.data.synth_noise import (
-    TARGET_NOISE_FAMILIES,
+from speechbrain_srst.benchmark.dsp import (
+    Channel,
     colored_noise,
-    make_source_noise,
-    make_target_noise,
+    draw_channel,
     normalize_level,
 )
-from speechbrain_srst.data.synth_speech import (
+from speechbrain_srst.benchmark.source_noise import make_source_noise
+from speechbrain_srst.benchmark.speech import (
     SOURCE_ENGLISH_VOICES,
     SOURCE_PROSODY,
     SOURCE_VARIANTS,
@@ -58,10 +63,16 @@ from speechbrain_srst.data.synth_speech import (
     pick,
     synthesize_utterance,
 )
+from speechbrain_srst.benchmark.target_noise import (
+    TARGET_NOISE_FAMILIES,
+    make_target_noise,
+)
 
 logger = logging.getLogger(__name__)
 
-BENCHMARK_VERSION = 3  # 2: without the crashing "rob" variant; 3: 96 DNS noises
+BENCHMARK_VERSION = 4
+"""2: without the crashing "rob" variant; 3: 96 DNS noises; 4: urban WHAM!-like
+scenes, source-like English DNS readers, target recording channels."""
 SAMPLE_RATE = 16000
 RECORD_NAME = "benchmark.json"
 LIBRISPEECH_SUBSETS = ("train-clean-100", "dev-clean", "test-clean")
@@ -76,8 +87,12 @@ TARGET_FOLDERS = {
     "russian_speech": ("ru", ("ru",), "mailabs", "ru_RU"),
     "spanish_speech": ("es", ("es",), "mailabs", "es_ES"),
     "mandarin_speech": ("cmn", ("cmn-latn-pinyin",), "thchs30", None),
-    "read_speech": ("en", ("en-us", "en"), "read", None),
+    "read_speech": ("en", SOURCE_ENGLISH_VOICES, "read", None),
 }
+# DNS English read speech comes from LibriVox, as LibriSpeech does: its
+# readers sound like the source's (source variants and prosody, studio
+# channel). The non-English readers use other voices, prosody and channels.
+SOURCE_LIKE_FOLDERS = ("read_speech",)
 
 BENCHMARK_SIZES = {
     # Builds in a few seconds: for tests and debugging.
@@ -95,7 +110,8 @@ BENCHMARK_SIZES = {
         "wham_files": {"tr": 4, "cv": 2, "tt": 2},
         "dns_noise_files": 8,
         "noise_seconds": [3.0, 4.0],
-        "babble_talkers": [4, 8],
+        "babble_talkers": [3, 8],
+        "target_channel_strength": 1.0,
     },
     # Enough for a real experiment on 2 CPU cores in about half an hour.
     "default": {
@@ -116,7 +132,8 @@ BENCHMARK_SIZES = {
         "wham_files": {"tr": 28, "cv": 6, "tt": 6},
         "dns_noise_files": 96,
         "noise_seconds": [4.0, 8.0],
-        "babble_talkers": [4, 10],
+        "babble_talkers": [3, 10],
+        "target_channel_strength": 1.0,
     },
 }
 
@@ -294,15 +311,19 @@ def _distinct(draw, count):
     return values
 
 
-def _speech_item(seed, speaker, keys, config, level_db):
-    """Synthesizes one utterance, adds a faint room tone, sets its level.
+def _speech_item(seed, speaker, keys, config, level_db, channel=None):
+    """Synthesizes one utterance, colours it, adds a room tone, sets its level.
 
     eSpeak leaves exact digital silence between words; a real recording never
-    does, and some metrics and features take logarithms of it.
+    does, and some metrics and features take logarithms of it. ``channel``
+    (a :class:`~speechbrain_srst.benchmark.dsp.Channel`) is the reader's
+    recording channel; None leaves the voice as synthesized.
     """
     rng = item_rng(seed, *keys)
     low, high = config["utterance_seconds"]
     wave, text = synthesize_utterance(speaker, rng, low, high)
+    if channel is not None and channel != Channel():
+        wave = channel.apply(wave).astype(np.float32)
     rms = np.sqrt(np.mean(np.square(wave, dtype=np.float64)))
     floor = colored_noise(rng, len(wave), 1.0) * rms * 10 ** (-SPEECH_FLOOR_DB / 20)
     return normalize_level(wave + floor, level_db + rng.uniform(-2, 2)), text
@@ -413,14 +434,17 @@ def _build_wham(folder, config, seed, tally):
 def _target_speakers(config, seed, dns_folder_name):
     language, voices, layout, _ = TARGET_FOLDERS[dns_folder_name]
     rng = item_rng(seed, "dns-speakers", dns_folder_name)
+    source_like = dns_folder_name in SOURCE_LIKE_FOLDERS
     speakers = draw_speakers(
         rng,
         config["target_speakers"],
         language,
         voices,
-        TARGET_VARIANTS,
-        TARGET_PROSODY,
+        SOURCE_VARIANTS if source_like else TARGET_VARIANTS,
+        SOURCE_PROSODY if source_like else TARGET_PROSODY,
     )
+    strength = 0.0 if source_like else config["target_channel_strength"]
+    channels = [draw_channel(rng, strength) for _ in speakers]
     if layout == "mailabs":
         names = _distinct(
             lambda: _ascii_name(rng, int(rng.integers(1, 3))), len(speakers)
@@ -433,7 +457,7 @@ def _target_speakers(config, seed, dns_folder_name):
     else:
         names = _distinct(lambda: f"{int(rng.integers(100000)):05d}", len(speakers))
     levels = rng.uniform(-30, -22, size=len(speakers))
-    return list(zip(speakers, names, levels, strict=True)), rng
+    return list(zip(speakers, names, levels, channels, strict=True)), rng
 
 
 def _build_dns_language(clean_folder, config, seed, dns_folder_name, tally):
@@ -441,7 +465,7 @@ def _build_dns_language(clean_folder, config, seed, dns_folder_name, tally):
     speakers, rng = _target_speakers(config, seed, dns_folder_name)
     base = os.path.join(clean_folder, dns_folder_name)
     part = f"DNS/clean/{dns_folder_name}"
-    for speaker, name, level_db in speakers:
+    for speaker, name, level_db, channel in speakers:
         if layout == "mailabs":
             book = _ascii_name(rng, int(rng.integers(1, 4)))
             book_dir = os.path.join(
@@ -452,7 +476,7 @@ def _build_dns_language(clean_folder, config, seed, dns_folder_name, tally):
             book_id, chapter = int(rng.integers(100000)), int(rng.integers(10000))
         for u in range(config["target_utterances"]):
             keys = ("dns", dns_folder_name, name, u)
-            wave, text = _speech_item(seed, speaker, keys, config, level_db)
+            wave, text = _speech_item(seed, speaker, keys, config, level_db, channel)
             if layout == "mailabs":
                 utt_id = f"{book}_{u + 1:06d}"
                 path = os.path.join(book_dir, "wavs", utt_id + ".wav")
