@@ -128,3 +128,100 @@ def copy_weights(teacher, student):
     True
     """
     teacher.load_state_dict(student.state_dict())
+
+
+def match_rms(wavs, reference, eps=1e-9):
+    """Rescales each waveform to the RMS level of its reference.
+
+    The official RemixIT code (Tzinis et al., IEEE JSTSP 2022; the CHiME-7
+    UDASE baseline) normalises every mixture per utterance (zero mean, unit
+    variance) before a model sees it, so the remixed mixtures' levels do not
+    drift with the teacher's arbitrary output gains; its models normalise
+    their input at test time too. This recipe's U-Net sees raw levels at
+    test time, so the remixed mixture ``x~`` is brought to the level of the
+    target mixture ``x`` it came from instead of to unit variance.
+
+    Arguments
+    ---------
+    wavs : torch.Tensor
+        Waveforms ``[batch, time]``.
+    reference : torch.Tensor
+        Waveforms ``[batch, time']`` whose RMS levels to take.
+    eps : float
+        Added to the RMS of ``wavs`` (silent inputs stay finite).
+
+    Returns
+    -------
+    torch.Tensor
+        ``wavs`` rescaled per row, same shape.
+
+    Example
+    -------
+    >>> x = torch.tensor([[1.0, -1.0, 1.0, -1.0]])
+    >>> match_rms(3 * x, 0.5 * x).tolist()
+    [[0.5, -0.5, 0.5, -0.5]]
+    """
+    rms = wavs.pow(2).mean(dim=-1, keepdim=True).sqrt()
+    target = reference.pow(2).mean(dim=-1, keepdim=True).sqrt()
+    return wavs * (target / (rms + eps))
+
+
+CONSISTENCY_WEIGHTS = ("uniform", "magsq")
+
+
+def mixture_consistency(speech, noise, mixture, weighting="uniform"):
+    """Projects speech and noise estimates so that they add up to the mixture.
+
+    The residual ``r = x - (s~ + n~)`` is shared between the two estimates:
+    ``s~ + w_s r`` and ``n~ + w_n r`` with ``w_s + w_n = 1``. ``uniform``
+    weights are 1/2 each (the least-squares projection); ``magsq`` weights
+    are each estimate's share of the estimates' energy. Wisdom et al.,
+    "Differentiable consistency constraints for improved deep speech
+    enhancement", ICASSP 2019, eq. 4; as the RemixIT code applies it to the
+    teacher's estimates before remixing.
+
+    Arguments
+    ---------
+    speech, noise : torch.Tensor
+        Estimates ``[batch, time]``.
+    mixture : torch.Tensor
+        The mixtures they were estimated from, ``[batch, time]``.
+    weighting : str
+        ``"uniform"`` or ``"magsq"``.
+
+    Returns
+    -------
+    speech, noise : torch.Tensor
+        Projected estimates; ``speech + noise == mixture`` to float rounding.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``weighting`` or shapes that differ.
+
+    Example
+    -------
+    >>> s, n, x = torch.ones(1, 4), torch.zeros(1, 4), torch.full((1, 4), 3.0)
+    >>> s2, n2 = mixture_consistency(s, n, x)
+    >>> s2.tolist(), n2.tolist()
+    ([[2.0, 2.0, 2.0, 2.0]], [[1.0, 1.0, 1.0, 1.0]])
+    >>> s3, n3 = mixture_consistency(s, n, x, "magsq")
+    >>> s3.tolist(), n3.tolist()
+    ([[3.0, 3.0, 3.0, 3.0]], [[0.0, 0.0, 0.0, 0.0]])
+    """
+    if weighting not in CONSISTENCY_WEIGHTS:
+        raise ValueError(
+            f"weighting must be one of {CONSISTENCY_WEIGHTS}, got '{weighting}'."
+        )
+    if not speech.shape == noise.shape == mixture.shape:
+        raise ValueError(
+            "Speech, noise and mixture must have one shape, got "
+            f"{tuple(speech.shape)}, {tuple(noise.shape)}, {tuple(mixture.shape)}."
+        )
+    residual = mixture - speech - noise
+    if weighting == "uniform":
+        return speech + residual / 2, noise + residual / 2
+    speech_energy = speech.pow(2).mean(dim=-1, keepdim=True)
+    noise_energy = noise.pow(2).mean(dim=-1, keepdim=True)
+    speech_weight = speech_energy / (speech_energy + noise_energy + 1e-9)
+    return speech + speech_weight * residual, noise + (1 - speech_weight) * residual

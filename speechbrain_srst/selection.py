@@ -4,6 +4,7 @@ Authors
  * speechbrain-srst developers 2026
 """
 
+import math
 import random
 
 import torch
@@ -76,6 +77,43 @@ def source_share(epoch, start=0.30, step=0.03):
     if epoch < 1:
         raise ValueError(f"Epochs count from 1, got {epoch}.")
     return max(0.0, round(start - step * (epoch - 1), 10))
+
+
+def dithered_source_count(step, batch_size, share):
+    """Source items in one mini-batch, so that an epoch's mean share is exact.
+
+    ``round(batch_size * share)`` moves only when the share crosses a
+    multiple of ``1 / batch_size``: with 16 items, 27 % and 24 % both give 4
+    source items, so most of SRST's 3-point steps would change nothing.
+    Error diffusion instead gives each step ``floor`` or ``ceil`` of
+    ``batch_size * share`` so that the count over the first ``k`` steps is
+    ``round(k * batch_size * share)``: every point of the schedule counts.
+
+    Arguments
+    ---------
+    step : int
+        0-based index of the mini-batch in the epoch.
+    batch_size : int
+        Items in the mini-batch.
+    share : float
+        Wanted share of source items, in ``[0, 1)``.
+
+    Returns
+    -------
+    int
+        The number of source items of this mini-batch.
+
+    Example
+    -------
+    >>> [dithered_source_count(k, 16, 0.27) for k in range(8)]
+    [4, 5, 4, 4, 5, 4, 4, 5]
+    >>> sum(dithered_source_count(k, 16, 0.24) for k in range(100)) / 1600
+    0.24
+    """
+    if share <= 0:
+        return 0
+    expected = batch_size * share
+    return math.floor((step + 1) * expected + 0.5) - math.floor(step * expected + 0.5)
 
 
 def split_batch_sizes(batch_size, share):

@@ -8,6 +8,7 @@ import logging
 
 import speechbrain as sb
 import torch
+from speechbrain.utils.epoch_loop import EpochCounterWithStopper
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,58 @@ class MeanAccumulator:
         return {
             name: self.totals[name] / max(self.counts[name], 1) for name in self.totals
         }
+
+
+class PlateauEpochCounter(EpochCounterWithStopper):
+    """SpeechBrain's early-stopping epoch counter with an absolute tolerance.
+
+    ``EpochCounterWithStopper`` counts an epoch as an improvement when the
+    metric beats the best by a *relative* 1e-6, so a validation SI-SDR that
+    creeps up by 0.01 dB per epoch never stops; here an epoch improves when
+    it beats the best by ``min_delta`` in the metric's own unit (dB). The
+    best score, its epoch and the decision are checkpointed by the parent.
+
+    Arguments
+    ---------
+    limit : int
+        The most epochs.
+    patience : int
+        Epochs without improvement after which training stops.
+    min_delta : float
+        The smallest change that counts as an improvement.
+    direction : str
+        ``"max"`` (SI-SDR) or ``"min"`` (a loss).
+
+    Example
+    -------
+    >>> counter = PlateauEpochCounter(limit=20, patience=2, min_delta=0.1)
+    >>> for epoch in counter:
+    ...     counter.update_metric([5.0, 6.0, 6.05, 6.08, 7.0][epoch - 1])
+    >>> counter.current, counter.best_limit
+    (4, 2)
+    """
+
+    def __init__(self, limit, patience=3, min_delta=0.05, direction="max"):
+        super().__init__(limit, patience, 0, direction)
+        self.absolute_delta = float(min_delta)
+
+    def update_metric(self, current_metric):
+        """Records one validation value (call once per epoch)."""
+        improvement = self.sign * (self.best_score - current_metric)
+        if improvement > self.absolute_delta or self.best_limit == 0:
+            self.best_limit = self.current
+            self.best_score = current_metric
+        self.should_stop = self.current - self.best_limit >= self.limit_to_stop
+        if self.should_stop:
+            logger.info(
+                "Epoch %d: no improvement of more than %g for %d epochs "
+                "(best %.3f at epoch %d); stopping.",
+                self.current,
+                self.absolute_delta,
+                self.limit_to_stop,
+                self.best_score,
+                self.best_limit,
+            )
 
 
 class StageBrain(sb.Brain):
@@ -152,6 +205,7 @@ class StageBrain(sb.Brain):
             )
             self.valid_stats = stats
             self.anneal_learning_rate(epoch)
+            self.track_plateau(stats)
             self.save_checkpoint(stats)
         elif stage == sb.Stage.TEST:
             self.hparams.train_logger.log_stats(
@@ -163,17 +217,44 @@ class StageBrain(sb.Brain):
     def anneal_learning_rate(self, epoch):
         """Sets the next epoch's learning rate from ``hparams.lr_annealing``.
 
-        ``lr_annealing`` is optional: any SpeechBrain epoch scheduler that is
-        called with the epoch and returns ``(old_lr, new_lr)``, e.g.
-        ``speechbrain.nnet.schedulers.LinearScheduler``. The learning rate is
-        set before the checkpoint is saved, so a resumed run goes on with it.
+        ``lr_annealing`` is optional: a SpeechBrain epoch scheduler called
+        with the epoch (e.g. ``LinearScheduler``), or a ``NewBobScheduler``,
+        which is called with the validation loss and lowers the rate when it
+        stops improving. The learning rate is set before the checkpoint is
+        saved, so a resumed run goes on with it.
         """
         annealing = getattr(self.hparams, "lr_annealing", None)
         optimizer = getattr(self, "optimizer", None)
         if annealing is None or optimizer is None:
             return
-        _, new_lr = annealing(epoch)
+        if isinstance(annealing, sb.nnet.schedulers.NewBobScheduler):
+            _, new_lr = annealing(self.valid_stats["loss"])
+        else:
+            _, new_lr = annealing(epoch)
         sb.nnet.schedulers.update_learning_rate(optimizer, new_lr)
+
+    def track_plateau(self, stats):
+        """Feeds the checkpoint metric to an early-stopping epoch counter.
+
+        With :class:`PlateauEpochCounter` as ``hparams.epoch_counter``,
+        training stops after ``patience`` epochs without improvement, and
+        each epoch without improvement multiplies the learning rate by
+        ``hparams.lr_plateau_factor`` (if given; as torch's
+        ``ReduceLROnPlateau`` with a patience of 0).
+        """
+        counter = self.hparams.epoch_counter
+        key = getattr(self.hparams, "checkpoint_key", None)
+        if not hasattr(counter, "update_metric") or key not in stats:
+            return
+        counter.update_metric(float(stats[key]))
+        factor = getattr(self.hparams, "lr_plateau_factor", None)
+        optimizer = getattr(self, "optimizer", None)
+        if factor and optimizer is not None and counter.best_limit != counter.current:
+            new_lr = optimizer.param_groups[0]["lr"] * factor
+            sb.nnet.schedulers.update_learning_rate(optimizer, new_lr)
+            logger.info(
+                "Epoch %d without improvement: lr -> %.2e", counter.current, new_lr
+            )
 
     def epoch_meta(self):
         """Extra values logged with the epoch number (the learning rate)."""

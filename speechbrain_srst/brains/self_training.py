@@ -9,18 +9,126 @@ Authors
 """
 
 import logging
+import math
 
 import speechbrain as sb
 import torch
 
 from speechbrain_srst.brains.common import StageBrain
 from speechbrain_srst.losses import enhancement_loss, si_sdr
-from speechbrain_srst.remix import copy_weights, ema_update, remix
-from speechbrain_srst.selection import source_share, split_batch_sizes
+from speechbrain_srst.remix import (
+    copy_weights,
+    ema_update,
+    match_rms,
+    mixture_consistency,
+    remix,
+)
+from speechbrain_srst.selection import dithered_source_count, source_share
 
 logger = logging.getLogger(__name__)
 
 TEACHER_MODES = ("static", "ema", "sequential")
+MIN_TARGET_ITEMS = 2
+"""A derangement needs two items: with one, RemixIT would not remix."""
+
+
+class TooFewTargetItemsError(ValueError):
+    """A self-training mini-batch would hold fewer than two target items."""
+
+
+def check_target_part(batch_size, largest_share):
+    """Fails before training when a mini-batch's target part could be < 2.
+
+    With one target item the derangement is the identity: the "remixed"
+    mixture is the teacher's own ``s~ + n~`` and nothing is remixed.
+
+    Arguments
+    ---------
+    batch_size : int
+        Items per training mini-batch.
+    largest_share : float
+        The largest source share of the schedule (its first epoch).
+
+    Raises
+    ------
+    TooFewTargetItemsError
+        With the numbers and the fix.
+
+    Example
+    -------
+    >>> check_target_part(16, 0.3)
+    >>> check_target_part(2, 0.3)
+    Traceback (most recent call last):
+    ...
+    speechbrain_srst...TooFewTargetItemsError: batch_size 2 with a source share
+    of 30% leaves 1 target item(s) ... Use --batch_size 3 or more.
+    """
+    largest_source = math.ceil(batch_size * largest_share) if largest_share > 0 else 0
+    target_items = batch_size - largest_source
+    if target_items >= MIN_TARGET_ITEMS:
+        return
+    needed = batch_size
+    while (
+        needed - (math.ceil(needed * largest_share) if largest_share > 0 else 0)
+        < MIN_TARGET_ITEMS
+    ):
+        needed += 1
+    raise TooFewTargetItemsError(
+        f"batch_size {batch_size} with a source share of "
+        f"{largest_share:.0%} leaves {target_items} target item(s) in some "
+        f"mini-batches; RemixIT needs at least {MIN_TARGET_ITEMS} to permute "
+        f"the noises (a derangement). Use --batch_size {needed} or more."
+    )
+
+
+class PseudoLabelCache:
+    """The teacher's pseudo-labels per target item, while the teacher is fixed.
+
+    A static teacher in eval mode gives the same ``s~, n~`` for an item in
+    every epoch (the target mixtures are fixed plans), so they are computed
+    once per item instead of once per step. :meth:`clear` empties the cache
+    when the teacher changes (EMA and sequential updates). Items are kept up
+    to ``max_megabytes`` of float32 audio; the rest are recomputed.
+
+    Arguments
+    ---------
+    max_megabytes : float
+        Memory bound (0 disables the cache).
+
+    Example
+    -------
+    >>> cache = PseudoLabelCache(1.0)
+    >>> cache.put(["a"], torch.ones(1, 4), torch.zeros(1, 4))
+    >>> speech, noise = cache.get(["a"])
+    >>> speech.tolist(), cache.get(["b"])
+    ([[1.0, 1.0, 1.0, 1.0]], None)
+    """
+
+    def __init__(self, max_megabytes=2048.0):
+        self.max_bytes = float(max_megabytes) * 2**20
+        self.items = {}
+        self.bytes = 0
+
+    def get(self, ids):
+        """Stacked ``(speech, noise)`` of ``ids``, or None if one is missing."""
+        if not ids or any(item_id not in self.items for item_id in ids):
+            return None
+        speech, noise = zip(*(self.items[item_id] for item_id in ids), strict=True)
+        return torch.stack(speech), torch.stack(noise)
+
+    def put(self, ids, speech, noise):
+        """Stores the rows of ``speech`` and ``noise`` ``[batch, time]``."""
+        for item_id, s, n in zip(ids, speech, noise, strict=True):
+            size = (s.numel() + n.numel()) * 4
+            if item_id in self.items or self.bytes + size > self.max_bytes:
+                continue
+            self.items[item_id] = (s.detach().float().cpu(), n.detach().float().cpu())
+            self.bytes += size
+
+    def clear(self):
+        """Forgets every item (the teacher changed)."""
+        self.items.clear()
+        self.bytes = 0
 
 
 class SelfTrainingBrain(StageBrain):
@@ -43,6 +151,17 @@ class SelfTrainingBrain(StageBrain):
     of every epoch (``hparams.ema_momentum``); ``sequential`` copies the
     student into the teacher every ``hparams.teacher_update_interval`` epochs.
 
+    ``hparams.remix_consistency`` follows the official RemixIT code: the
+    teacher's estimates are projected to mixture consistency (``s~ + n~ =
+    x``, :func:`~speechbrain_srst.remix.mixture_consistency`) and each
+    remixed mixture is brought to the level of its target mixture
+    (:func:`~speechbrain_srst.remix.match_rms`). Without it the levels of
+    ``s~`` and ``n~`` are free (SI-SDR ignores gain), so ``x~`` has an
+    arbitrary SNR and level. The number of source items per mini-batch is dithered
+    (:func:`~speechbrain_srst.selection.dithered_source_count`) so that each
+    epoch's mean share follows the schedule exactly. A static teacher's
+    pseudo-labels are computed once per item (:class:`PseudoLabelCache`).
+
     Validation watches pseudo-label quality: the student's SI-SDR on a
     labelled held-out source set (``src_``, the source items closest to the
     target) and, for analysis only, on a labelled target set (``tgt_``). The
@@ -57,10 +176,16 @@ class SelfTrainingBrain(StageBrain):
             raise ValueError(
                 f"teacher_mode must be one of {TEACHER_MODES}, got '{mode}'."
             )
+        batch_size = getattr(self.hparams, "batch_size", None)
+        if batch_size is not None:
+            check_target_part(batch_size, self.current_share(1))
         self.teacher = self.hparams.teacher.to(self.device)
         self.teacher.eval()
         for parameter in self.teacher.parameters():
             parameter.requires_grad_(False)
+        self.label_cache = PseudoLabelCache(
+            getattr(self.hparams, "pseudo_label_cache_mb", 2048.0)
+        )
         super().on_fit_start()
 
     def on_stage_start(self, stage, epoch=None):
@@ -92,24 +217,62 @@ class SelfTrainingBrain(StageBrain):
         return torch.Generator().manual_seed(seed)
 
     @torch.no_grad()
-    def pseudo_labels(self, noisy):
-        """Returns the teacher's speech and noise estimates for ``noisy``."""
+    def pseudo_labels(self, noisy, ids=None, full_length=False):
+        """The teacher's speech and noise estimates for ``noisy`` [batch, time].
+
+        With ``remix_consistency`` the estimates are projected to mixture
+        consistency. Cached per item id when ``ids`` are given and every item
+        has its full length.
+        """
+        consistency = getattr(self.hparams, "remix_consistency", False)
+        use_cache = ids is not None and full_length
+        if use_cache:
+            cached = self.label_cache.get(ids)
+            if cached is not None:
+                return cached[0].to(noisy.device), cached[1].to(noisy.device)
         self.teacher.eval()
-        return self.teacher(noisy)
+        speech, noise = self.teacher(noisy)
+        if consistency:
+            speech, noise = mixture_consistency(speech, noise, noisy)
+        if use_cache:
+            self.label_cache.put(ids, speech, noise)
+        return speech, noise
+
+    def source_count(self, batch_size):
+        """Source items in this step's mini-batch (dithered share)."""
+        if self.share <= 0:
+            return 0
+        count = dithered_source_count(self.step - 1, batch_size, self.share)
+        return min(count, batch_size - MIN_TARGET_ITEMS)
 
     def compute_forward(self, batch, stage):
         """Runs the teacher, remixes, and runs the student."""
         batch = batch.to(self.device)
         if stage != sb.Stage.TRAIN:
             return self.forward_validation(batch)
-        target_noisy = batch.tgt_noisy.data
-        num_target, num_source = split_batch_sizes(target_noisy.shape[0], self.share)
+        target_noisy, lengths = batch.tgt_noisy
+        batch_size = target_noisy.shape[0]
+        num_source = self.source_count(batch_size)
+        num_target = batch_size - num_source
+        if num_target < MIN_TARGET_ITEMS:
+            raise TooFewTargetItemsError(
+                f"A training mini-batch of {batch_size} item(s) leaves "
+                f"{num_target} target item(s) (source share {self.share:.0%}); "
+                f"RemixIT needs at least {MIN_TARGET_ITEMS}. Use a larger "
+                "--batch_size and keep drop_last: True in train_dataloader_opts."
+            )
         if num_source and not hasattr(batch, "src_noisy"):
             raise ValueError("SRST needs source items in the batch (src_noisy).")
-        teacher_speech, teacher_noise = self.pseudo_labels(target_noisy[:num_target])
+        ids = list(getattr(batch, "tgt_id", []) or [])[:num_target] or None
+        full_length = bool((lengths[:num_target] >= 1.0).all())
+        teacher_speech, teacher_noise = self.pseudo_labels(
+            target_noisy[:num_target], ids, full_length
+        )
         mixture, speech_target, noise_target, _ = remix(
             teacher_speech, teacher_noise, self.remix_generator()
         )
+        if getattr(self.hparams, "remix_consistency", False):
+            mixture = match_rms(mixture, target_noisy[:num_target])
         inputs = mixture
         if num_source:
             source = batch.src_noisy.data[:num_source]
@@ -117,6 +280,9 @@ class SelfTrainingBrain(StageBrain):
             inputs = torch.cat([mixture[..., :length], source[..., :length]])
         # One student call per step: remixed target items, then source items.
         speech, noise = self.modules.model(inputs)
+        self.metrics.append(
+            "source_share_realized", torch.tensor([num_source / batch_size])
+        )
         outputs = {
             "speech": speech[:num_target],
             "noise": noise[:num_target],
@@ -195,8 +361,10 @@ class SelfTrainingBrain(StageBrain):
         mode = self.hparams.teacher_mode
         if mode == "ema":
             ema_update(self.teacher, self.student_module(), self.hparams.ema_momentum)
+            self.label_cache.clear()
         elif mode == "sequential" and epoch % self.hparams.teacher_update_interval == 0:
             copy_weights(self.teacher, self.student_module())
+            self.label_cache.clear()
             logger.info("Epoch %d: the student became the teacher.", epoch)
 
     def student_module(self):

@@ -34,7 +34,9 @@ import speechbrain as sb
 import torch
 from speechbrain.dataio.batch import PaddedBatch
 from speechbrain.utils.distributed import ddp_barrier, if_main_process, run_on_main
+from torch.utils.data import DataLoader
 
+from speechbrain_srst.adabn import reestimate_batch_norm
 from speechbrain_srst.chain import (
     check_writable,
     follow_ups,
@@ -259,6 +261,34 @@ def run_selection(hparams, run_opts):
     return summary
 
 
+def run_adabn(hparams, run_opts):
+    """Control: the source model with batch-norm statistics of the target."""
+    load_pretrained(hparams, main_only=True)
+    device = run_opts.get("device", "cpu")
+    model = hparams["model"]
+    loader = DataLoader(
+        MixtureDataset(manifest(hparams, "target_train"), labelled=False),
+        batch_size=hparams["batch_size"],
+        num_workers=hparams["num_workers"],
+        collate_fn=PaddedBatch,
+    )
+    seen = reestimate_batch_norm(model, (b.noisy.data for b in loader), device)
+    model.cpu()
+    export_model(
+        folder=hparams["model_folder"],
+        model=model,
+        stage=hparams["stage_name"],
+        metrics={"target_mixtures_seen": float(seen)},
+        description=hparams["description"],
+        training_data=hparams["training_data"],
+    )
+    results = {
+        f"snr{snr}": mean_si_sdr(model, dataset, device)
+        for snr, dataset in test_sets(hparams, "target_test").items()
+    }
+    return {"target_mixtures_seen": seen, "test": results}
+
+
 def run_self_training(hparams, run_opts):
     """Stage 5: RemixIT / DANN+RemixIT / SRST (similar or random source)."""
     load_pretrained(hparams)
@@ -393,6 +423,7 @@ STAGES = {
     "supervised": run_supervised,
     "classifier": run_classifier,
     "dann": run_dann,
+    "adabn": on_main_process(run_adabn),
     "selection": on_main_process(run_selection),
     "self_training": run_self_training,
     "evaluate": on_main_process(run_evaluate),

@@ -1,0 +1,276 @@
+"""The paper's losses and RemixIT as its authors run it, with known answers.
+
+DANN's eq. 6, mixture consistency, the too-small-batch error, the dithered
+source share, the pseudo-label cache, AdaBN and the plateau stopper.
+"""
+
+import re
+
+import pytest
+import speechbrain as sb
+import torch
+from speechbrain.dataio.batch import PaddedBatch
+from speechbrain.utils.train_logger import FileTrainLogger
+
+from speechbrain_srst.adabn import reestimate_batch_norm
+from speechbrain_srst.brains.common import PlateauEpochCounter
+from speechbrain_srst.brains.domain import DANNBrain
+from speechbrain_srst.brains.self_training import (
+    SelfTrainingBrain,
+    TooFewTargetItemsError,
+    check_target_part,
+)
+from speechbrain_srst.data.datasets import DomainPairDataset
+from speechbrain_srst.lobes.domain_classifier import DomainClassifier
+from speechbrain_srst.lobes.gradient_reversal import GradientReversal
+from speechbrain_srst.lobes.unet import UNet
+from speechbrain_srst.losses import enhancement_loss, si_sdr
+from speechbrain_srst.remix import match_rms, mixture_consistency
+from speechbrain_srst.selection import dithered_source_count, source_share
+
+LENGTH = 4000
+
+
+def items(count, seed, labelled=True):
+    generator = torch.Generator().manual_seed(seed)
+    data = []
+    for index in range(count):
+        clean = torch.randn(LENGTH, generator=generator)
+        noise = 0.5 * torch.randn(LENGTH, generator=generator)
+        item = {"id": f"{seed}_{index}", "noisy": clean + noise}
+        if labelled:
+            item.update(clean=clean, noise=noise)
+        data.append(item)
+    return data
+
+
+def hparams_for(tmp_path, epochs=1, **extra):
+    from speechbrain.utils.epoch_loop import EpochCounter
+
+    return {
+        "epoch_counter": EpochCounter(epochs),
+        "train_logger": FileTrainLogger(str(tmp_path / "train_log.txt")),
+        "checkpoint_key": None,
+        "seed": 0,
+        **extra,
+    }
+
+
+def make(brain_class, modules, hparams, lr=1e-3):
+    return brain_class(
+        modules=modules,
+        opt_class=lambda params: torch.optim.Adam(params, lr=lr),
+        hparams=hparams,
+        run_opts={"device": "cpu"},
+    )
+
+
+# ------------------------------------------------------------------ DANN
+def dann_brain(tmp_path, **extra):
+    torch.manual_seed(0)
+    model = UNet([8, 16])
+    modules = {
+        "model": model,
+        "classifier": DomainClassifier(16, 8),
+        "grl": GradientReversal(1.0),
+    }
+    hparams = hparams_for(tmp_path, **{"beta": 0.05, **extra})
+    return make(DANNBrain, modules, hparams), hparams
+
+
+def dann_batch():
+    pairs = DomainPairDataset(items(3, 1), items(3, 2, labelled=False), "src_", "tgt_")
+    return PaddedBatch([pairs[i] for i in range(3)])
+
+
+@pytest.mark.parametrize("target", ["speech", "speech_noise"])
+def test_dann_enhancement_term_is_eq6_by_default(tmp_path, target):
+    """``speech`` is -SI-SDR(speech) (eq. 6); ``speech_noise`` adds the noise."""
+    brain, _ = dann_brain(tmp_path, enhancement_target=target)
+    batch = dann_batch()
+    outputs = brain.compute_forward(batch, stage=None)
+    value = brain.enhancement_term(outputs, batch)
+    clean, noise = batch.src_clean.data, batch.src_noise.data
+    expected = -si_sdr(outputs["speech"], clean).mean()
+    if target == "speech_noise":
+        expected = enhancement_loss(outputs["speech"], outputs["noise"], clean, noise)
+    assert torch.allclose(value, expected, atol=1e-5), (float(value), float(expected))
+
+
+def test_dann_default_enhancement_target_is_speech(tmp_path):
+    brain, _ = dann_brain(tmp_path)
+    batch = dann_batch()
+    outputs = brain.compute_forward(batch, stage=None)
+    expected = -si_sdr(outputs["speech"], batch.src_clean.data).mean()
+    assert torch.allclose(brain.enhancement_term(outputs, batch), expected)
+
+
+def test_dann_rejects_an_unknown_enhancement_target(tmp_path):
+    brain, _ = dann_brain(tmp_path, enhancement_target="noise")
+    batch = dann_batch()
+    with pytest.raises(ValueError, match="enhancement_target"):
+        brain.enhancement_term(brain.compute_forward(batch, None), batch)
+
+
+def test_dann_logs_gradient_ratio_and_accuracy(tmp_path):
+    brain, hparams = dann_brain(tmp_path, grad_probe_interval=1)
+    pairs = DomainPairDataset(items(8, 1), items(8, 2, labelled=False), "src_", "tgt_")
+    valid = DomainPairDataset(items(4, 3), items(4, 4), "src_", "tgt_", False)
+    loader = {"batch_size": 4, "collate_fn": PaddedBatch}
+    brain.fit(
+        hparams["epoch_counter"],
+        pairs,
+        valid,
+        train_loader_kwargs=loader,
+        valid_loader_kwargs=loader,
+    )
+    log = (tmp_path / "train_log.txt").read_text()
+    ratio = float(re.search(r"train grl_grad_ratio: ([0-9.e+-]+)", log).group(1))
+    assert 0.0 < ratio < 10.0, log
+    assert "grl_grad_ratio_last" in log and "train disc_accuracy" in log
+
+
+def test_dann_control_without_target_items_sees_source_only(tmp_path):
+    brain, _ = dann_brain(tmp_path, use_target=False, beta=0.0)
+    outputs = brain.compute_forward(dann_batch(), stage=sb.Stage.TRAIN)
+    assert outputs["logits"].shape[0] == 3  # the three source items
+
+
+# ------------------------------------------------------- RemixIT pieces
+@pytest.mark.parametrize("weighting", ["uniform", "magsq"])
+def test_mixture_consistency_adds_up_to_the_mixture(weighting):
+    generator = torch.Generator().manual_seed(0)
+    speech, noise, mixture = torch.randn(3, 4, 1000, generator=generator)
+    s, n = mixture_consistency(3.0 * speech, 0.2 * noise, mixture, weighting)
+    assert torch.allclose(s + n, mixture, atol=1e-5)
+    assert not torch.allclose(s, 3.0 * speech)
+
+
+def test_mixture_consistency_keeps_consistent_estimates():
+    speech, noise = torch.randn(2, 500), torch.randn(2, 500)
+    s, n = mixture_consistency(speech, noise, speech + noise)
+    assert torch.allclose(s, speech, atol=1e-6) and torch.allclose(n, noise, atol=1e-6)
+
+
+def test_match_rms_sets_each_level():
+    wavs = torch.randn(2, 800) * torch.tensor([[5.0], [0.1]])
+    reference = torch.randn(2, 800) * torch.tensor([[0.05], [0.2]])
+    matched = match_rms(wavs, reference)
+    rms = matched.pow(2).mean(-1).sqrt()
+    assert torch.allclose(rms, reference.pow(2).mean(-1).sqrt(), rtol=1e-4)
+
+
+@pytest.mark.parametrize("batch_size,share", [(1, 0.0), (2, 0.3), (3, 0.5)])
+def test_too_few_target_items_is_an_error_with_the_fix(batch_size, share):
+    with pytest.raises(TooFewTargetItemsError, match=r"Use --batch_size \d+ or more"):
+        check_target_part(batch_size, share)
+
+
+@pytest.mark.parametrize("batch_size,share", [(2, 0.0), (3, 0.3), (16, 0.3)])
+def test_enough_target_items_pass(batch_size, share):
+    check_target_part(batch_size, share)
+
+
+def test_dithered_share_follows_every_point_of_the_schedule():
+    """Each 3-point step changes the mean count, with 16 items a batch."""
+    means = []
+    for epoch in range(1, 12):
+        share = source_share(epoch)
+        counts = [dithered_source_count(k, 16, share) for k in range(75)]
+        assert set(counts) <= {int(16 * share), int(16 * share) + 1}
+        means.append(sum(counts) / (75 * 16))
+    expected = [round(0.30 - 0.03 * k, 2) for k in range(11)]
+    assert [round(m, 2) for m in means] == expected
+
+
+def self_training_brain(tmp_path, mode="static", batch_size=4, **extra):
+    torch.manual_seed(0)
+    student, teacher = UNet([8, 16]), UNet([8, 16])
+    teacher.load_state_dict(student.state_dict())
+    hparams = hparams_for(
+        tmp_path,
+        teacher=teacher,
+        teacher_mode=mode,
+        teacher_update_interval=1,
+        use_source=False,
+        source_share_start=0.3,
+        source_share_step=0.03,
+        batch_size=batch_size,
+        **extra,
+    )
+    brain = make(SelfTrainingBrain, {"model": student}, hparams)
+    train = DomainPairDataset(items(8, 1, False), None, seed=0)
+    valid = DomainPairDataset(items(4, 3), items(4, 4), shuffle_secondary=False)
+    return brain, hparams, train, valid
+
+
+def test_self_training_refuses_a_one_item_target_part(tmp_path):
+    brain, hparams, train, valid = self_training_brain(tmp_path, batch_size=1)
+    loader = {"batch_size": 1, "collate_fn": PaddedBatch}
+    with pytest.raises(TooFewTargetItemsError, match="batch_size 1"):
+        brain.fit(
+            hparams["epoch_counter"],
+            train,
+            valid,
+            train_loader_kwargs=loader,
+            valid_loader_kwargs=loader,
+        )
+
+
+def test_consistent_pseudo_labels_add_up_to_the_mixture(tmp_path):
+    brain, hparams, train, valid = self_training_brain(tmp_path, remix_consistency=True)
+    brain.on_fit_start()
+    noisy = torch.stack([train[i]["tgt_noisy"] for i in range(4)])
+    speech, noise = brain.pseudo_labels(noisy)
+    assert torch.allclose(speech + noise, noisy, atol=1e-4)
+
+
+def test_static_teacher_pseudo_labels_are_cached_and_equal(tmp_path):
+    brain, hparams, train, valid = self_training_brain(tmp_path)
+    brain.on_fit_start()
+    noisy = torch.stack([train[i]["tgt_noisy"] for i in range(4)])
+    ids = [train[i]["tgt_id"] for i in range(4)]
+    first = brain.pseudo_labels(noisy, ids, full_length=True)
+    assert len(brain.label_cache.items) == 4
+    brain.teacher.mask_head.weight.data.zero_()  # a cached answer ignores this
+    second = brain.pseudo_labels(noisy, ids, full_length=True)
+    assert torch.equal(first[0], second[0]) and torch.equal(first[1], second[1])
+
+
+def test_teacher_update_clears_the_cache(tmp_path):
+    brain, hparams, train, valid = self_training_brain(tmp_path, mode="sequential")
+    brain.on_fit_start()
+    noisy = torch.stack([train[i]["tgt_noisy"] for i in range(4)])
+    ids = [train[i]["tgt_id"] for i in range(4)]
+    brain.pseudo_labels(noisy, ids, full_length=True)
+    brain.update_teacher(epoch=1)
+    assert brain.label_cache.items == {}
+
+
+# ------------------------------------------------------------- controls
+def test_adabn_takes_the_target_statistics_and_keeps_the_weights():
+    torch.manual_seed(0)
+    model = UNet([8, 16])
+    weights = {
+        k: v.clone() for k, v in model.state_dict().items() if "running" not in k
+    }
+    loud = [torch.randn(4, LENGTH) * 3.0 for _ in range(3)]
+    assert reestimate_batch_norm(model, loud) == 12
+    norm = model.encoder[0].layers[1]
+    features = model.features(model.stft(torch.cat(loud)))
+    expected = model.encoder[0].layers[0](features).mean(dim=(0, 2, 3))
+    assert torch.allclose(norm.running_mean, expected, atol=1e-4)
+    for name, value in model.state_dict().items():
+        if name in weights and "num_batches" not in name:
+            assert torch.equal(value, weights[name]), name
+
+
+def test_plateau_counter_stops_after_patience_without_gain():
+    counter = PlateauEpochCounter(limit=50, patience=3, min_delta=0.05)
+    values = [1.0, 2.0, 2.5, 2.51, 2.53, 2.54, 9.0]
+    seen = []
+    for epoch in counter:
+        seen.append(epoch)
+        counter.update_metric(values[epoch - 1])
+    assert seen == [1, 2, 3, 4, 5, 6]
+    assert counter.best_limit == 3 and counter.best_score == 2.5
