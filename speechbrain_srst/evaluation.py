@@ -84,6 +84,7 @@ CSV_COLUMNS = (
     "snr",
     "utterance",
     "language",
+    "noise_family",
     "pesq",
     "stoi",
     "si_sdr",
@@ -541,7 +542,10 @@ def evaluate_methods(
                     for index in range(len(dataset)):
                         item = dataset[index]
                         key = (method, set_name, snr, str(item.get("id", index)))
-                        meta[key] = item.get("language", "")
+                        meta[key] = (
+                            item.get("language", ""),
+                            item.get("noise_family", ""),
+                        )
                         enhanced = _enhance(model, item["noisy"], device)
                         yield key, enhanced, item["clean"], item["noisy"]
             finally:
@@ -559,7 +563,8 @@ def evaluate_methods(
             "set": set_name,
             "snr": snr,
             "utterance": utterance,
-            "language": meta[key],
+            "language": meta[key][0],
+            "noise_family": meta[key][1],
         }
         row.update({name: float(values[name]) for name in METRICS})
         row["pesq_error"] = values.get("pesq_error", "")

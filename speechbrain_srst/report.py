@@ -621,6 +621,75 @@ def training_curves(log_paths, path):
     return parsed
 
 
+def family_table_markdown(
+    rows, methods_order, set_name="target_test", snr=0, metric="si_sdri"
+):
+    """Mean of a metric per noise family and method, at one SNR.
+
+    Shows where a model transfers and where it does not: a method can win on
+    average and still make one noise family worse than the noisy input.
+
+    Arguments
+    ---------
+    rows : list of dict
+        Per-utterance rows with ``noise_family``.
+    methods_order : sequence of str
+        Column order; methods found in ``rows`` but not listed follow.
+    set_name : str
+        Test set.
+    snr : int or float
+        The SNR of the table.
+    metric : str
+        The metric averaged (``si_sdri`` by default).
+
+    Returns
+    -------
+    str
+        A markdown table (families by rows, methods by columns, ``mean (n)``
+        per cell; NaN values left out of the mean and of ``n``), or ``""``
+        when no row has a noise family.
+
+    Example
+    -------
+    >>> rows = [{"method": m, "set": "target_test", "snr": 0, "utterance": u,
+    ...          "noise_family": f, "si_sdri": v}
+    ...         for m, f, u, v in (("A", "hum", 1, 2.0), ("A", "hum", 2, 4.0),
+    ...                            ("B", "hum", 1, 1.0), ("B", "hum", 2, 1.0))]
+    >>> print(family_table_markdown(rows, ["A", "B"]))
+    | Noise family (SNR 0 dB, SI-SDRi (dB)) | A | B |
+    |---|---:|---:|
+    | hum | 3.00 (2) | 1.00 (2) |
+    """
+    rows = [
+        row
+        for row in rows
+        if row["set"] == set_name and row["snr"] == snr and row.get("noise_family")
+    ]
+    if not rows:
+        return ""
+    methods = _ordered_methods(rows, methods_order)
+    families = sorted({row["noise_family"] for row in rows})
+    digits = DECIMALS.get(metric, 3)
+    values = {}
+    for row in rows:
+        value = float(row.get(metric, float("nan")))
+        if math.isfinite(value):
+            values.setdefault((row["noise_family"], row["method"]), []).append(value)
+    title = f"Noise family (SNR {snr:g} dB, {LABELS.get(metric, metric)})"
+    lines = [
+        "| " + " | ".join([title, *methods]) + " |",
+        "|" + "|".join(["---"] + ["---:"] * len(methods)) + "|",
+    ]
+    for family in families:
+        cells = []
+        for method in methods:
+            found = values.get((family, method), [])
+            mean = sum(found) / len(found) if found else float("nan")
+            cells.append(f"{mean:.{digits}f} ({len(found)})")
+        lines.append("| " + " | ".join([family, *cells]) + " |")
+    return "\n".join(lines)
+
+
 def write_report(output_folder, rows, methods_order, extra=None):
     """Writes ``results.md``: Table 1, Table 2, footnotes and the run facts.
 
@@ -666,6 +735,14 @@ def write_report(output_folder, rows, methods_order, extra=None):
         "",
         table2_markdown(rows),
     ]
+    families = family_table_markdown(rows, methods_order)
+    if families:
+        parts += [
+            "## Per noise family: target test set at 0 dB",
+            "",
+            families,
+            "",
+        ]
     for caption, file_name in extra.get("figures", {}).items():
         parts += [f"![{caption}]({file_name})", ""]
     for note in extra.get("notes", []):

@@ -16,6 +16,7 @@ from torch.utils.data import Dataset
 
 from speechbrain_srst.data.audio import load_audio
 from speechbrain_srst.data.mixing import render_mixture
+from speechbrain_srst.data.prepare import noise_family
 
 
 def load_manifest(path, ids=None):
@@ -102,8 +103,9 @@ class MixtureDataset(Dataset):
 class StoredMixtureDataset(Dataset):
     """Mixtures stored as files (the fixed test sets).
 
-    Each item holds ``id``, ``noisy``, ``clean``, ``noise``, ``language`` and
-    ``snr``.
+    Each item holds ``id``, ``noisy``, ``clean``, ``noise``, ``language``,
+    ``noise_family`` (from the noise file's name, see
+    :func:`speechbrain_srst.data.prepare.noise_family`) and ``snr``.
 
     Arguments
     ---------
@@ -127,6 +129,9 @@ class StoredMixtureDataset(Dataset):
             "clean": load_audio(entry["clean_wav"]),
             "noise": load_audio(entry["noise_wav"]),
             "language": entry.get("language", ""),
+            "noise_family": noise_family(entry["noise_source"])
+            if entry.get("noise_source")
+            else "",
             "snr": float(entry.get("snr", 0.0)),
         }
 
