@@ -183,9 +183,10 @@ class SelfTrainingBrain(StageBrain):
         self.teacher.eval()
         for parameter in self.teacher.parameters():
             parameter.requires_grad_(False)
-        self.label_cache = PseudoLabelCache(
-            getattr(self.hparams, "pseudo_label_cache_mb", 2048.0)
-        )
+        cache_mb = 2048.0
+        if hasattr(self.hparams, "pseudo_label_cache_mb"):
+            cache_mb = self.hparams.pseudo_label_cache_mb
+        self.label_cache = PseudoLabelCache(cache_mb)
         super().on_fit_start()
 
     def on_stage_start(self, stage, epoch=None):

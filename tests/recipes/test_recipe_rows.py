@@ -82,6 +82,8 @@ def test_every_top_level_key_is_used(hparams_file):
             continue
         in_yaml = f"<{key}>" in text or f"<{key}[" in text
         in_script = f'"{key}"' in script or f"hparams.{key}" in brains
+        # Optional keys a Brain reads with getattr(self.hparams, "key", default).
+        in_script = in_script or f'self.hparams, "{key}"' in brains
         in_package = f'"{key}"' in package
         if not (in_yaml or in_script or in_package):
             unused.append(key)
