@@ -296,13 +296,17 @@ class Channel:
 def draw_channel(rng, strength=1.0):
     """Draws a recording channel; ``strength`` 0 gives a flat one.
 
+    At full strength: a high-pass edge at 150-400 Hz, a low-pass edge at
+    3.2-6 kHz (band-limited audiobook recordings, narrow-band microphones
+    and codecs), a tilt of up to 4 dB per octave and a resonance or dip of
+    5-10 dB between 1.2 and 4 kHz.
+
     Arguments
     ---------
     rng : numpy.random.Generator
         Source of randomness.
     strength : float
-        Scales how far the channel is from flat (0: flat, 1: as strong as a
-        telephone-band or a boomy, bright or muffled close microphone).
+        Scales how far the channel is from flat (0: flat, 1: full strength).
 
     Returns
     -------
@@ -313,16 +317,16 @@ def draw_channel(rng, strength=1.0):
     >>> Channel() == draw_channel(np.random.default_rng(0), strength=0.0)
     True
     >>> c = draw_channel(np.random.default_rng(0))
-    >>> 100 <= c.highpass_hz <= 350 and 3400 <= c.lowpass_hz <= 6500
+    >>> 150 <= c.highpass_hz <= 400 and 3200 <= c.lowpass_hz <= 6000
     True
     """
     if strength <= 0:
         return Channel()
     return Channel(
-        highpass_hz=20 + strength * (rng.uniform(100, 350) - 20),
-        lowpass_hz=7900 - strength * (7900 - rng.uniform(3400, 6500)),
-        tilt_db_per_octave=strength * rng.uniform(-3.0, 3.0),
+        highpass_hz=20 + strength * (rng.uniform(150, 400) - 20),
+        lowpass_hz=7900 - strength * (7900 - rng.uniform(3200, 6000)),
+        tilt_db_per_octave=strength * rng.uniform(-4.0, 4.0),
         peak_hz=rng.uniform(1200, 4000),
-        peak_db=strength * rng.choice([-1, 1]) * rng.uniform(4, 9),
+        peak_db=strength * rng.choice([-1, 1]) * rng.uniform(5, 10),
         peak_octaves=rng.uniform(0.4, 0.9),
     )

@@ -9,8 +9,8 @@ channels (a pair of microphones), made of:
   foreground speakers of both domains (:data:`BABBLE_VARIANTS`);
 * two to four non-speech urban sources drawn per scene: traffic (rumble,
   passing vehicles, tyre hiss), wind and street air, ventilation (ducted air
-  with a motor tone), cafe clatter (clinks and clicks), distant reverberant
-  music (drums, bass and a pad);
+  with a motor tone), cafe clatter (clinks, clicks and low thumps of chairs
+  and doors), distant reverberant music (drums, bass and a pad);
 * for indoor scenes, a room response.
 
 The target noise (:mod:`speechbrain_srst.benchmark.target_noise`) shares no
@@ -257,8 +257,50 @@ def cafe_clatter(rng, n_samples, events_per_second):
     return events
 
 
+def furniture_thumps(rng, n_samples, events_per_second):
+    """Chairs set down, doors swinging shut, bags dropped: low, short thumps.
+
+    Each thump is a decaying low sine (60-160 Hz) with a burst of low-passed
+    noise on its attack.
+
+    Arguments
+    ---------
+    rng : numpy.random.Generator
+        Source of randomness.
+    n_samples : int
+        Length at 16 kHz.
+    events_per_second : float
+        Mean event rate.
+
+    Returns
+    -------
+    list of (numpy.ndarray, int)
+        Events with their start sample.
+
+    Example
+    -------
+    >>> events = furniture_thumps(np.random.default_rng(0), 32000, 2.0)
+    >>> all(len(event) == 2400 for event, _ in events)
+    True
+    """
+    length = int(0.15 * SAMPLE_RATE)
+    t = np.arange(length) / SAMPLE_RATE
+    events = []
+    for _ in range(rng.poisson(events_per_second * n_samples / SAMPLE_RATE)):
+        body = np.sin(2 * np.pi * rng.uniform(60, 160) * t) * np.exp(
+            -t / rng.uniform(0.02, 0.06)
+        )
+        attack = band_filter(rng.normal(size=length), high_hz=rng.uniform(400, 1200))
+        attack *= np.exp(-t / 0.008)
+        event = body + rng.uniform(0.2, 0.8) * attack / (np.max(np.abs(attack)) + 1e-12)
+        event /= np.max(np.abs(event)) + 1e-12
+        events.append((event * rng.uniform(0.4, 1.0), int(rng.integers(0, n_samples))))
+    return events
+
+
 def clatter_noise(rng, n_samples):
-    """Cafe clatter (:func:`cafe_clatter`) as one signal at unit RMS.
+    """Cafe clatter and thumps (:func:`cafe_clatter`, :func:`furniture_thumps`)
+    as one signal at unit RMS.
 
     Example
     -------
@@ -266,7 +308,9 @@ def clatter_noise(rng, n_samples):
     (16000,)
     """
     signal = 0.01 * rng.normal(size=n_samples)
-    for event, start in cafe_clatter(rng, n_samples, rng.uniform(1.0, 4.0)):
+    events = cafe_clatter(rng, n_samples, rng.uniform(1.0, 4.0))
+    events += furniture_thumps(rng, n_samples, rng.uniform(0.3, 2.0))
+    for event, start in events:
         add_event(signal, event, start)
     return signal / (np.std(signal) + 1e-12)
 

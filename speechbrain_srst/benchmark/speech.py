@@ -691,9 +691,9 @@ TARGET_VARIANTS = {
 # with a wider pitch range than the source.
 SOURCE_PROSODY = {"rate": [(160, 185)], "pitch": [(38, 62)], "range": [(40, 60)]}
 TARGET_PROSODY = {
-    "rate": [(120, 145), (195, 220)],
-    "pitch": [(12, 30), (70, 88)],
-    "range": [(65, 95)],
+    "rate": [(105, 135), (205, 240)],
+    "pitch": [(5, 25), (75, 95)],
+    "range": [(70, 99)],
 }
 
 
