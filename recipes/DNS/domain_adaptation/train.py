@@ -33,6 +33,7 @@ from pathlib import Path
 import speechbrain as sb
 import torch
 from speechbrain.dataio.batch import PaddedBatch
+from speechbrain.dataio.sampler import ReproducibleRandomSampler
 from speechbrain.utils.distributed import ddp_barrier, if_main_process, run_on_main
 from torch.utils.data import DataLoader
 
@@ -139,7 +140,7 @@ def make_brain(hparams, run_opts):
     )
 
 
-def fit(brain, hparams, train_set, valid_set):
+def fit(brain, hparams, train_set, valid_set, train_options=None):
     """Trains with the YAML's epoch counter and data-loader options."""
     brain.train_dataset = train_set
     brain.fit(
@@ -148,7 +149,7 @@ def fit(brain, hparams, train_set, valid_set):
         valid_set,
         train_loader_kwargs={
             "collate_fn": PaddedBatch,
-            **hparams["train_dataloader_opts"],
+            **(train_options or hparams["train_dataloader_opts"]),
         },
         valid_loader_kwargs={
             "collate_fn": PaddedBatch,
@@ -289,6 +290,23 @@ def run_adabn(hparams, run_opts):
     return {"target_mixtures_seen": seen, "test": results}
 
 
+def epoch_sampling(hparams, train_set):
+    """Loader options drawing ``target_items_per_epoch`` target items an epoch.
+
+    Each epoch then sees a fresh random subset (seeded by the seed and the
+    epoch, SpeechBrain's ``ReproducibleRandomSampler``), so the source-share
+    schedule runs over more, shorter epochs. ``None`` keeps whole passes.
+    """
+    options = dict(hparams["train_dataloader_opts"])
+    per_epoch = hparams["target_items_per_epoch"]
+    if per_epoch and per_epoch < len(train_set):
+        options.pop("shuffle", None)
+        options["sampler"] = ReproducibleRandomSampler(
+            train_set, seed=hparams["seed"], num_samples=int(per_epoch)
+        )
+    return options
+
+
 def run_self_training(hparams, run_opts):
     """Stage 5: RemixIT / DANN+RemixIT / SRST (similar or random source)."""
     load_pretrained(hparams)
@@ -313,7 +331,10 @@ def run_self_training(hparams, run_opts):
         source_valid,
         shuffle_secondary=False,
     )
-    fit(brain, hparams, train_set, valid_set)
+    options = epoch_sampling(hparams, train_set)
+    # Brain.fit calls set_epoch on its train_sampler: a fresh subset an epoch.
+    brain.train_sampler = options.get("sampler")
+    fit(brain, hparams, train_set, valid_set, options)
     finish(brain, hparams)
     return {"test": evaluate_tests(brain, hparams, "target")}
 
