@@ -164,7 +164,9 @@ class SelfTrainingBrain(StageBrain):
 
     Validation watches pseudo-label quality: the student's SI-SDR on a
     labelled held-out source set (``src_``, the source items closest to the
-    target) and, for analysis only, on a labelled target set (``tgt_``). The
+    target) and, for analysis only, on a labelled target set (``tgt_``),
+    with the teacher's SI-SDR on the same target items
+    (``teacher_tgt_si_sdr``: how good the pseudo-labels are, epoch by epoch). The
     loss used to keep checkpoints is the source enhancement loss, never a
     target one.
     """
@@ -304,6 +306,8 @@ class SelfTrainingBrain(StageBrain):
             outputs.update(source_speech=speech, source_noise=noise)
         if hasattr(batch, "tgt_clean"):
             outputs["target_speech"] = self.modules.model(batch.tgt_noisy.data)[0]
+            # The pseudo-labels' quality (analysis only, never for selection).
+            outputs["teacher_speech"] = self.pseudo_labels(batch.tgt_noisy.data)[0]
         return outputs
 
     def compute_objectives(self, outputs, batch, stage):
@@ -347,6 +351,10 @@ class SelfTrainingBrain(StageBrain):
         if outputs["target_speech"] is not None:
             self.metrics.append(
                 "tgt_si_sdr", si_sdr(outputs["target_speech"], batch.tgt_clean.data)
+            )
+            self.metrics.append(
+                "teacher_tgt_si_sdr",
+                si_sdr(outputs["teacher_speech"], batch.tgt_clean.data),
             )
         return loss
 
