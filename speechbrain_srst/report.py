@@ -253,7 +253,8 @@ def table1_markdown(
 
     Each cell is ``mean ± 95 % CI half-width``. In every column the best mean
     (after rounding; ties all marked) among the unsupervised methods present
-    is in bold, when at least two of them have a value. Footnotes give the
+    with the fewest NaN values left out (a mean over fewer utterances does
+    not compete) is in bold, when at least two of them have a value. Footnotes give the
     interval, ``n`` per cell and, per metric and method, the NaN values left
     out of the means with their reasons.
 
@@ -307,12 +308,16 @@ def table1_markdown(
     for snr in snrs:
         for metric in metrics:
             digits = DECIMALS.get(metric, 3)
-            means = {}
+            means, failed = {}, {}
             for method in methods:
                 stat = summary.get((method, set_name, snr, metric))
                 if method in unsupervised and stat and math.isfinite(stat["mean"]):
                     means[method] = round(stat["mean"], digits)
-            if len(means) >= 2:
+                    failed[method] = stat["failed"]
+            competing = len(means)
+            fewest = min(failed.values(), default=0)  # a mean over fewer
+            means = {m: v for m, v in means.items() if failed[m] == fewest}
+            if competing >= 2:
                 best = max(means.values())
                 for method, value in means.items():
                     if value == best:
@@ -337,7 +342,7 @@ def table1_markdown(
         "listed below.",
         "Bold: best mean per column among the unsupervised methods ("
         + (", ".join(present) or "none present")
-        + ").",
+        + ") with the fewest values left out in that column.",
     ]
     notes += _failure_notes(rows, methods, metrics)
     return "\n".join(lines) + "\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"

@@ -195,3 +195,16 @@ def test_both_tables_count_left_out_values_with_their_reasons():
     failing[0].pop("stoi_error")
     failing[0]["pesq_error"] = "metrics failed: boom"
     assert "1 × `metrics failed: boom`" in table2_markdown(rows)
+
+
+def test_a_mean_over_fewer_utterances_never_gets_the_bold():
+    methods = ["DANN", "RemixIT"]  # RemixIT has the higher means
+    rows = fake_rows(methods, snrs=(0,))
+    for row in [r for r in rows if r["method"] == "RemixIT"][:2]:
+        row["pesq"], row["pesq_error"] = float("nan"), "estimate is silent"
+    table = table1_markdown(rows, methods, snrs=(0,), metrics=("pesq", "stoi"))
+    lines = {line.split("|")[1].strip(): line for line in table.splitlines()[2:4]}
+    pesq = {m: line.split("|")[2] for m, line in lines.items()}
+    stoi = {m: line.split("|")[3] for m, line in lines.items()}
+    assert "**" in pesq["DANN"] and "**" not in pesq["RemixIT"], table
+    assert "**" in stoi["RemixIT"] and "**" not in stoi["DANN"], table
