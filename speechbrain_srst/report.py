@@ -254,9 +254,9 @@ def table1_markdown(
     Each cell is ``mean ± 95 % CI half-width``. In every column the best mean
     (after rounding; ties all marked) among the unsupervised methods present
     with the fewest NaN values left out (a mean over fewer utterances does
-    not compete) is in bold, when at least two of them have a value. Footnotes give the
-    interval, ``n`` per cell and, per metric and method, the NaN values left
-    out of the means with their reasons.
+    not compete) is in bold, when at least two of them have a value.
+    Footnotes give the interval, ``n`` per cell and, per metric and method,
+    the NaN values left out of the means with their reasons.
 
     Arguments
     ---------
