@@ -183,11 +183,13 @@ class AtomicCheckpointer(Checkpointer):
         _fsync_path(self.checkpoints_dir, directory=True)
         return checkpoint._replace(meta=meta)
 
-    def save_and_keep_only(self, *args, num_to_keep=1, **kwargs):
+    def save_and_keep_only(
+        self, meta=None, end_of_epoch=True, name=None, num_to_keep=1, **kwargs
+    ):
         """Saves, then deletes all but ``num_to_keep`` (+1 spare) checkpoints."""
         spare = 1 if self.keep_spare and num_to_keep > 0 else 0
         return super().save_and_keep_only(
-            *args, num_to_keep=num_to_keep + spare, **kwargs
+            meta or {}, end_of_epoch, name, num_to_keep=num_to_keep + spare, **kwargs
         )
 
     def _warn_once(self, path, message, *values):
