@@ -90,8 +90,22 @@ CSV_COLUMNS = (
     "si_sdr",
     "si_sdri",
     "pesq_error",
+    "stoi_error",
+    "si_sdr_error",
 )
 """Columns of ``per_utterance.csv``, in order."""
+
+ERROR_FIELDS = {
+    "pesq": "pesq_error",
+    "stoi": "stoi_error",
+    "si_sdr": "si_sdr_error",
+    "si_sdri": "si_sdr_error",
+}
+"""Per metric, the column holding why its value is NaN (``""`` when valid)."""
+
+SILENT_RMS = 1e-10
+"""A signal whose RMS (after removing its mean) is at most this (-200 dBFS,
+the floor of :func:`speechbrain_srst.data.mixing.rms_dbfs`) is silent."""
 
 NOISY = "Noisy"
 """Conventional name of the no-processing method (model ``None``)."""
@@ -118,8 +132,9 @@ def si_sdr_numpy(estimate, reference, eps=1e-8):
     """SI-SDR in dB of one utterance, in float64 numpy.
 
     Mirrors :func:`speechbrain_srst.losses.si_sdr` (common length, zero mean,
-    the same ``eps``) without torch, so worker processes stay light and the
-    value does not depend on the number of threads.
+    the same formula and ``eps``, so a silent estimate gets the -80 dB floor)
+    without torch, so worker processes stay light and the value does not
+    depend on the number of threads.
 
     Arguments
     ---------
@@ -128,7 +143,7 @@ def si_sdr_numpy(estimate, reference, eps=1e-8):
     reference : numpy.ndarray or torch.Tensor
         Reference signal, 1-D.
     eps : float
-        Stabiliser.
+        Stabiliser; ``10 log10(eps)`` is the floor.
 
     Returns
     -------
@@ -140,6 +155,8 @@ def si_sdr_numpy(estimate, reference, eps=1e-8):
     >>> ref = np.array([1.0, -1.0, 2.0, -2.0])
     >>> round(si_sdr_numpy(ref + np.array([0.1, 0.1, -0.1, -0.1]), ref), 4)
     23.9794
+    >>> si_sdr_numpy(np.zeros(4), ref)
+    -80.0
     """
     estimate, reference = _to_numpy(estimate), _to_numpy(reference)
     length = min(len(estimate), len(reference))
@@ -147,17 +164,68 @@ def si_sdr_numpy(estimate, reference, eps=1e-8):
     reference = reference[:length] - np.mean(reference[:length])
     alpha = np.sum(estimate * reference) / (np.sum(reference**2) + eps)
     target = alpha * reference
-    ratio = (np.sum(target**2) + eps) / (np.sum((target - estimate) ** 2) + eps)
+    ratio = np.sum(target**2) / (np.sum((target - estimate) ** 2) + eps) + eps
     return float(10 * np.log10(ratio))
+
+
+def is_silent(signal):
+    """Whether a signal is silent: RMS around its mean at most :data:`SILENT_RMS`.
+
+    Arguments
+    ---------
+    signal : numpy.ndarray or torch.Tensor
+        1-D signal.
+
+    Returns
+    -------
+    bool
+        True for an empty, all-zero or constant signal.
+
+    Example
+    -------
+    >>> is_silent(np.zeros(8)), is_silent(np.full(8, 0.5)), is_silent([0.0, 1e-3])
+    (True, True, False)
+    """
+    signal = _to_numpy(signal)
+    if signal.size == 0:
+        return True
+    return bool(np.sqrt(np.mean((signal - np.mean(signal)) ** 2)) <= SILENT_RMS)
+
+
+def _stoi(clean, enhanced, sample_rate):
+    """STOI, or NaN with the reason where pystoi cannot score the reference.
+
+    pystoi drops the frames 40 dB below the loudest one and, when fewer than
+    30 frames (about 0.4 s of speech at its 10 kHz) are left, warns and
+    returns 1e-5, which would read as "unintelligible". That warning (or any
+    other) turns the value into NaN with its message.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = float(stoi(clean, enhanced, sample_rate, extended=False))
+    if caught:
+        return float("nan"), f"STOI undefined: {caught[0].message}"
+    if not np.isfinite(value):
+        return float("nan"), "STOI undefined: pystoi returned a non-finite value"
+    return value, ""
 
 
 def compute_metrics(enhanced, clean, noisy, sample_rate=16000):
     """PESQ (wide-band), STOI, SI-SDR and SI-SDR improvement of one utterance.
 
-    The three signals are trimmed to their common length. A PESQ failure
-    (``NoUtterancesError`` on a silent reference, ``BufferTooShortError``,
-    any other exception) is recorded as ``pesq = nan`` with the message in
-    ``pesq_error``; it is never raised.
+    The three signals are trimmed to their common length. A value is either
+    what the metric means or NaN with the reason in its error field
+    (:data:`ERROR_FIELDS`); nothing is raised:
+
+    * a silent clean reference (or NaN/inf samples anywhere): every metric
+      NaN;
+    * a silent estimate: SI-SDR at its -80 dB floor (so its improvement is
+      far below 0 dB), STOI as pystoi gives it (0), PESQ NaN (pesq cannot
+      score silence);
+    * a reference with too little speech for STOI (pystoi's warning, where
+      it would return 1e-5): STOI NaN;
+    * any PESQ failure (``BufferTooShortError``...): PESQ NaN;
+    * a silent noisy input: SI-SDR improvement NaN.
 
     Arguments
     ---------
@@ -174,7 +242,8 @@ def compute_metrics(enhanced, clean, noisy, sample_rate=16000):
     -------
     dict
         ``pesq``, ``stoi``, ``si_sdr`` (dB), ``si_sdri`` (dB) as floats and
-        ``pesq_error`` (``""`` when PESQ worked).
+        ``pesq_error``, ``stoi_error``, ``si_sdr_error`` (``""`` where the
+        value is valid; ``si_sdr_error`` also covers ``si_sdri``).
 
     Example
     -------
@@ -183,35 +252,53 @@ def compute_metrics(enhanced, clean, noisy, sample_rate=16000):
     >>> scores = compute_metrics(clean, clean, clean + rng.standard_normal(16000))
     >>> scores["si_sdr"] > 50, round(scores["stoi"], 3), scores["pesq_error"]
     (True, 1.0, '')
-    >>> silent = compute_metrics(clean, np.zeros(16000), clean)
-    >>> bool(np.isnan(silent["pesq"])), silent["pesq_error"]
-    (True, 'NoUtterancesError: No utterances detected')
+    >>> silent = compute_metrics(np.zeros(16000), clean, clean)
+    >>> silent["si_sdr"], silent["si_sdri"] < -70, silent["pesq_error"]
+    (-80.0, True, 'estimate is silent: PESQ cannot score it')
+    >>> short = compute_metrics(clean[:4000], clean[:4000], clean[:4000])
+    >>> short["stoi"], short["stoi_error"][:40]
+    (nan, 'STOI undefined: Not enough STFT frames t')
     """
     enhanced, clean, noisy = _to_numpy(enhanced), _to_numpy(clean), _to_numpy(noisy)
     length = min(len(enhanced), len(clean), len(noisy))
     enhanced, clean, noisy = enhanced[:length], clean[:length], noisy[:length]
+    for name, signal in (
+        ("estimate", enhanced),
+        ("reference", clean),
+        ("input", noisy),
+    ):
+        if not np.isfinite(signal).all():
+            return _failed(f"{name} holds NaN or inf samples")
+    if is_silent(clean):
+        return _failed("clean reference is silent: no metric is defined")
+    scores = {name: float("nan") for name in METRICS}
+    scores.update({field: "" for field in ERROR_FIELDS.values()})
+    if is_silent(enhanced):  # pesq fails with "cannot convert float NaN to integer"
+        scores["pesq_error"] = "estimate is silent: PESQ cannot score it"
+    else:
+        scores["pesq"], scores["pesq_error"] = _pesq(clean, enhanced, sample_rate)
+    scores["stoi"], scores["stoi_error"] = _stoi(clean, enhanced, sample_rate)
+    scores["si_sdr"] = si_sdr_numpy(enhanced, clean)
+    if is_silent(noisy):
+        scores["si_sdr_error"] = "input is silent: no SI-SDR improvement defined"
+    else:
+        scores["si_sdri"] = scores["si_sdr"] - si_sdr_numpy(noisy, clean)
+    return scores
+
+
+def _pesq(clean, enhanced, sample_rate):
+    """PESQ and ``""``, or NaN and the error message (never raises)."""
     mode = "wb" if sample_rate == 16000 else "nb"
     try:
-        pesq_value, pesq_error = float(pesq(sample_rate, clean, enhanced, mode)), ""
+        return float(pesq(sample_rate, clean, enhanced, mode)), ""
     except Exception as error:  # any PESQ failure is recorded, not raised
-        pesq_value, pesq_error = float("nan"), _error_text(error)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pystoi warns on too few frames
-        stoi_value = float(stoi(clean, enhanced, sample_rate, extended=False))
-    value = si_sdr_numpy(enhanced, clean)
-    return {
-        "pesq": pesq_value,
-        "stoi": stoi_value,
-        "si_sdr": value,
-        "si_sdri": value - si_sdr_numpy(noisy, clean),
-        "pesq_error": pesq_error,
-    }
+        return float("nan"), _error_text(error)
 
 
 def _failed(error):
     """Metrics of a job that could not be scored at all."""
     scores = {name: float("nan") for name in METRICS}
-    scores["pesq_error"] = error
+    scores.update({field: error for field in ERROR_FIELDS.values()})
     return scores
 
 
@@ -342,7 +429,7 @@ def score_utterances(
     ``num_workers`` jobs held in flight, so the caller can enhance the next
     utterance while the workers score. Every job yields a result: a job that
     raises, runs past ``timeout`` seconds or crashes its worker gets NaN scores
-    and a message in ``pesq_error``; nothing hangs and nothing is retried
+    and the message in every error field; nothing hangs and nothing is retried
     forever (jobs caught in a crashed pool run once more, one at a time, to
     find the culprit). ``num_workers <= 1`` runs inline, in this process,
     without a timeout.
@@ -452,7 +539,7 @@ def write_rows_csv(rows, path):
     >>> path = os.path.join(tempfile.mkdtemp(), "rows.csv")
     >>> write_rows_csv([row], path)
     >>> open(path).read().splitlines()[1]
-    'Noisy,,0,,,nan,,,,'
+    'Noisy,,0,,,,nan,,,,,,'
     """
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
@@ -567,7 +654,8 @@ def evaluate_methods(
             "noise_family": meta[key][1],
         }
         row.update({name: float(values[name]) for name in METRICS})
-        row["pesq_error"] = values.get("pesq_error", "")
+        for field in dict.fromkeys(ERROR_FIELDS.values()):
+            row[field] = values.get(field, "")
         rows.append(row)
     write_rows_csv(rows, os.path.join(output_folder, csv_name))
     return rows

@@ -7,6 +7,7 @@ Authors
 import torch
 
 EPS = 1e-8
+"""Stabiliser of SI-SDR; ``10 log10(EPS)`` = -80 dB is its floor."""
 
 
 def length_mask(batch_size, max_len, lengths=None, device=None):
@@ -47,10 +48,20 @@ def si_sdr(estimate, reference, lengths=None, eps=EPS):
 
     Both signals are trimmed to their common length, padding is masked out
     with ``lengths`` and each utterance is made zero-mean. With
-    ``alpha = <est, ref> / ||ref||^2`` the value is
-    ``10 log10(||alpha ref||^2 / ||alpha ref - est||^2)``; ``eps`` in the
-    numerator, the denominator and ``||ref||^2`` keeps silent references and
-    perfect estimates finite.
+    ``alpha = <est, ref> / (||ref||^2 + eps)``, ``target = alpha ref`` and
+    ``distortion = target - est`` the value is
+    ``10 log10(||target||^2 / (||distortion||^2 + eps) + eps)``, the form of
+    SpeechBrain's SI-SNR.
+
+    ``eps`` is never added to the numerator's energy: a silent estimate (all
+    zeros) has no target and no distortion, and gets the floor
+    ``10 log10(eps)`` = -80 dB, as does a silent reference, instead of the
+    0 / 0 = 0 dB that an ``eps`` in both terms gave (an "improvement" over
+    any noisy input below 0 dB). A perfect estimate stays finite
+    (``10 log10(||ref||^2 / eps)``). For a non-silent estimate the value
+    differs from the textbook SI-SDR by about ``eps / ||distortion||^2``
+    relative, far below float32 precision for audio; estimates so quiet
+    that their energy nears ``eps`` (below about -110 dBFS) tend to the floor.
 
     Arguments
     ---------
@@ -61,7 +72,7 @@ def si_sdr(estimate, reference, lengths=None, eps=EPS):
     lengths : torch.Tensor, optional
         Relative lengths of the valid parts (SpeechBrain's ``lens``).
     eps : float
-        Stabiliser.
+        Stabiliser; ``10 log10(eps)`` is the floor.
 
     Returns
     -------
@@ -76,6 +87,8 @@ def si_sdr(estimate, reference, lengths=None, eps=EPS):
     tensor([23.9794])
     >>> si_sdr(3 * est, ref)
     tensor([23.9794])
+    >>> si_sdr(torch.zeros(1, 4), ref)
+    tensor([-80.])
     """
     length = min(estimate.shape[-1], reference.shape[-1])
     estimate = estimate[..., :length]
@@ -90,7 +103,7 @@ def si_sdr(estimate, reference, lengths=None, eps=EPS):
     alpha = (estimate * reference).sum(-1, keepdim=True) / (reference_energy + eps)
     target = alpha * reference
     distortion = target - estimate
-    ratio = ((target**2).sum(-1) + eps) / ((distortion**2).sum(-1) + eps)
+    ratio = (target**2).sum(-1) / ((distortion**2).sum(-1) + eps) + eps
     return 10 * torch.log10(ratio)
 
 

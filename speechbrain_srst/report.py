@@ -12,6 +12,7 @@ import csv
 import math
 import os
 import re
+from collections import Counter
 
 import matplotlib
 
@@ -20,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from speechbrain_srst.evaluation import METRICS  # noqa: E402
+from speechbrain_srst.evaluation import ERROR_FIELDS, METRICS  # noqa: E402
 from speechbrain_srst.selection import number_to_keep  # noqa: E402
 
 UNSUPERVISED = (
@@ -61,7 +62,7 @@ def load_rows(csv_path):
     """Reads ``per_utterance.csv`` back into row dicts.
 
     Metrics become floats (``nan`` where scoring failed), ``snr`` an int
-    where it is integral, ``pesq_error`` stays a string.
+    where it is integral, the error fields stay strings (``""`` if absent).
 
     Arguments
     ---------
@@ -91,7 +92,8 @@ def load_rows(csv_path):
                 row[name] = _number(row.get(name))
             snr = _number(row.get("snr"))
             row["snr"] = int(snr) if math.isfinite(snr) and snr == int(snr) else snr
-            row["pesq_error"] = row.get("pesq_error") or ""
+            for field in set(ERROR_FIELDS.values()):
+                row[field] = row.get(field) or ""
             rows.append(row)
     return rows
 
@@ -137,7 +139,7 @@ def mean_ci(values, confidence=0.95):
 def summarize(rows, by=("method", "set", "snr"), metrics=METRICS):
     """Mean and 95 % Student-t confidence interval per group and metric.
 
-    NaN values (a failed PESQ) are left out of the means and counted.
+    NaN values (an undefined metric) are left out of the means and counted.
 
     Arguments
     ---------
@@ -206,8 +208,18 @@ def _count_text(counts):
     return f"n = {counts[0]}–{counts[-1]}"
 
 
+def _failure_reason(row, metric):
+    """Why ``row[metric]`` is NaN (older CSVs only have ``pesq_error``)."""
+    field = ERROR_FIELDS.get(metric, "pesq_error")
+    return row.get(field) or row.get("pesq_error") or "no message"
+
+
 def _failure_notes(rows, methods, metrics):
-    """Footnote lines counting the failed (NaN) scores per method."""
+    """Footnote lines counting the NaN cells left out, per metric and method.
+
+    Each method's count comes with every distinct reason and how often it
+    occurred; without any NaN a single line says so.
+    """
     notes = []
     for metric in metrics:
         parts = []
@@ -215,15 +227,17 @@ def _failure_notes(rows, methods, metrics):
             mine = [row for row in rows if row["method"] == method]
             bad = [row for row in mine if math.isnan(row[metric])]
             if bad:
-                example = bad[0].get("pesq_error") or "no message"
-                parts.append(f"{method}: {len(bad)} of {len(mine)} (e.g. `{example}`)")
+                reasons = Counter(_failure_reason(row, metric) for row in bad)
+                why = "; ".join(f"{n} × `{text}`" for text, n in reasons.most_common())
+                parts.append(f"{method}: {len(bad)} of {len(mine)} ({why})")
         if parts:
             notes.append(
-                f"{LABELS.get(metric, metric)} failed and was left out of the "
-                f"means on: " + "; ".join(parts) + "."
+                f"{LABELS.get(metric, metric)} undefined, left out of the means: "
+                + "; ".join(parts)
+                + "."
             )
-        elif metric == "pesq":
-            notes.append("PESQ failures left out: none (0 for every method).")
+    if not notes:
+        notes.append("Values left out of the means: none (no metric failed).")
     return notes
 
 
@@ -239,8 +253,10 @@ def table1_markdown(
 
     Each cell is ``mean ± 95 % CI half-width``. In every column the best mean
     (after rounding; ties all marked) among the unsupervised methods present
-    is in bold, when at least two of them have a value. Footnotes give the
-    interval, ``n`` per cell and the PESQ failures left out per method.
+    with the fewest NaN values left out (a mean over fewer utterances does
+    not compete) is in bold, when at least two of them have a value.
+    Footnotes give the interval, ``n`` per cell and, per metric and method,
+    the NaN values left out of the means with their reasons.
 
     Arguments
     ---------
@@ -292,12 +308,16 @@ def table1_markdown(
     for snr in snrs:
         for metric in metrics:
             digits = DECIMALS.get(metric, 3)
-            means = {}
+            means, failed = {}, {}
             for method in methods:
                 stat = summary.get((method, set_name, snr, metric))
                 if method in unsupervised and stat and math.isfinite(stat["mean"]):
                     means[method] = round(stat["mean"], digits)
-            if len(means) >= 2:
+                    failed[method] = stat["failed"]
+            competing = len(means)
+            fewest = min(failed.values(), default=0)  # a mean over fewer
+            means = {m: v for m, v in means.items() if failed[m] == fewest}
+            if competing >= 2:
                 best = max(means.values())
                 for method, value in means.items():
                     if value == best:
@@ -318,13 +338,13 @@ def table1_markdown(
     present = [m for m in unsupervised if m in methods]
     notes = [
         f"Test set `{set_name}`; each cell: {CI_NOTE}; "
-        f"{_count_text(counts)} utterances per cell (PESQ cells: n minus the "
-        "PESQ failures below).",
+        f"{_count_text(counts)} utterances per cell, less the undefined values "
+        "listed below.",
         "Bold: best mean per column among the unsupervised methods ("
         + (", ".join(present) or "none present")
-        + ").",
+        + ") with the fewest values left out in that column.",
     ]
-    notes += _failure_notes(rows, methods, [m for m in metrics if m != "si_sdri"])
+    notes += _failure_notes(rows, methods, metrics)
     return "\n".join(lines) + "\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
 
 
@@ -420,6 +440,9 @@ def table2_markdown(
     ]
     if missing:
         notes.append("No rows for: " + ", ".join(f"`{s}`" for s in missing) + ".")
+    shown = [noisy_method, source_method, target_method]
+    selected = [row for row in rows if any(row["set"] == s for s, _ in sets)]
+    notes += _failure_notes(selected, shown, metrics)
     return "\n".join(lines) + "\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
 
 

@@ -42,6 +42,7 @@ def prepare_experiment_data(hparams):
     """Builds the benchmark if needed, then prepares manifests and test sets.
 
     Reads ``data_folder``, ``benchmark_size``, ``data_seed``,
+    ``allow_utterance_split`` (optional),
     ``prepare_sizes`` (a dict with one entry per benchmark size and one
     named ``corpus`` for real corpora) and the corpus folders from
     ``hparams``. Both steps are skipped when their outputs exist with the
@@ -78,5 +79,6 @@ def prepare_experiment_data(hparams):
         **sizes,
         test_snrs=tuple(hparams.get("test_snrs", (-5, 0, 5))),
         seed=hparams["data_seed"],
+        allow_utterance_split=bool(hparams.get("allow_utterance_split", False)),
     )
     return manifest_folder

@@ -35,7 +35,7 @@ from pathlib import PurePath
 from speechbrain_srst.data.audio import (
     DEFAULT_SAMPLE_RATE,
     AudioError,
-    audio_info,
+    inspect_audio,
     resampled_length,
     save_audio,
 )
@@ -43,7 +43,7 @@ from speechbrain_srst.data.mixing import draw_mixture_plan, render_mixture
 
 logger = logging.getLogger(__name__)
 
-PREPARE_VERSION = 2  # 2: DNS noise split stratified by noise family
+PREPARE_VERSION = 3  # 2: noise split by family; 3: unusable files, split checks
 OPTIONS_FILE = "prepare_options.json"
 SUMMARY_FILE = "prepare_summary.json"
 TESTSET_FOLDER = "testsets"
@@ -52,6 +52,12 @@ PLAN_NAMES = ("source_train", "source_valid", "target_train", "target_valid")
 TEST_NAMES = ("source_test", "target_test", "english_test")
 SPLITS = ("train", "valid", "test")
 MAX_LISTED_BAD_FILES = 10
+MIN_FILE_SECONDS = 0.5
+"""Shortest usable speech or noise file (STOI needs about 0.4 s of speech)."""
+SILENCE_DBFS = -80.0
+"""A file whose RMS is at most this level is silent (16-bit dither is -96)."""
+MIN_GROUPS = 3
+"""Speakers (or files) a corpus needs to fill train, valid and test."""
 
 LANGUAGE_FOLDERS = {
     "english": ("read_speech",),
@@ -210,66 +216,113 @@ def speaker_from_path(path):
 # --------------------------------------------------------------------------
 
 
-def _header(path):
+def _inspect(path):
     try:
-        frames, rate, channels = audio_info(path)
+        return inspect_audio(path), None
     except AudioError as error:
         return None, str(error)
-    if frames == 0:
-        return None, f"no samples: {path}"
-    return (frames, rate, channels), None
 
 
-def scan_headers(entries, what, num_workers=8):
-    """Read every file's header; fill ``num_samples`` (16 kHz) and rates.
+def scan_audio(
+    entries,
+    what,
+    num_workers=8,
+    min_seconds=MIN_FILE_SECONDS,
+    silence_dbfs=SILENCE_DBFS,
+):
+    """Decode every file whole; fill ``num_samples`` (16 kHz) and rates.
+
+    Files that cannot be decoded whole (unreadable, cut short, empty,
+    NaN/inf samples) stop the preparation; files that decode but cannot be
+    used, silent ones (RMS at most ``silence_dbfs``) and ones shorter than
+    ``min_seconds``, are left out, named in a warning and returned.
 
     Arguments
     ---------
     entries : list of dict
         Each with ``wav``; updated in place with ``num_samples`` (at 16 kHz),
-        ``sample_rate`` and ``channels``.
+        ``sample_rate``, ``channels`` and ``rms_dbfs``.
     what : str
-        Corpus description used in the error message.
+        Corpus description used in the messages.
     num_workers : int
-        Threads reading headers.
+        Threads decoding files.
+    min_seconds : float
+        Shortest usable file.
+    silence_dbfs : float
+        A file whose RMS (channel 0, around its mean) is at most this level
+        is silent.
 
     Returns
     -------
-    list of dict
-        The same entries.
+    usable : list of dict
+        The usable entries, in order.
+    unusable : list of dict
+        ``{"file", "corpus", "reason"}`` of each file left out.
 
     Raises
     ------
     CorpusError
-        Naming the first bad files and their count.
+        Naming the first files that cannot be decoded, and their count.
 
     Example
     -------
     >>> import os, tempfile, torch
     >>> tmp = tempfile.mkdtemp()
-    >>> save_audio(os.path.join(tmp, "a.wav"), torch.zeros(800), 8000)
-    >>> scan_headers([{"wav": os.path.join(tmp, "a.wav")}], "demo")[0]["num_samples"]
-    1600
+    >>> save_audio(os.path.join(tmp, "a.wav"), torch.rand(8000) - 0.5, 8000)
+    >>> save_audio(os.path.join(tmp, "silent.wav"), torch.zeros(8000), 8000)
+    >>> entries = [{"wav": os.path.join(tmp, n)} for n in ("a.wav", "silent.wav")]
+    >>> usable, unusable = scan_audio(entries, "demo")
+    >>> usable[0]["num_samples"], unusable[0]["reason"]
+    (16000, 'silent (RMS -200.0 dBFS, at most -80.0)')
     """
     with ThreadPoolExecutor(max_workers=num_workers) as pool:
-        headers = list(pool.map(_header, [entry["wav"] for entry in entries]))
-    bad = [error for _, error in headers if error is not None]
+        results = list(pool.map(_inspect, [entry["wav"] for entry in entries]))
+    bad = [error for _, error in results if error is not None]
     if bad:
         listed = "\n  ".join(bad[:MAX_LISTED_BAD_FILES])
         raise CorpusError(
             f"{len(bad)} unreadable or empty audio file(s) in {what} "
-            f"(first {min(len(bad), MAX_LISTED_BAD_FILES)} listed):\n  {listed}"
+            f"(first {min(len(bad), MAX_LISTED_BAD_FILES)} listed):\n  {listed}\n"
+            "Remove or replace them and run the preparation again."
         )
-    for entry, (header, _) in zip(entries, headers, strict=True):
-        frames, rate, channels = header
-        entry["num_samples"] = resampled_length(frames, rate, DEFAULT_SAMPLE_RATE)
-        entry["sample_rate"] = rate
-        entry["channels"] = channels
-    return entries
+    usable, unusable = [], []
+    for entry, (info, _) in zip(entries, results, strict=True):
+        entry["num_samples"] = resampled_length(
+            info["frames"], info["sample_rate"], DEFAULT_SAMPLE_RATE
+        )
+        entry["sample_rate"] = info["sample_rate"]
+        entry["channels"] = info["channels"]
+        entry["rms_dbfs"] = info["rms_dbfs"]
+        seconds = info["frames"] / info["sample_rate"]
+        if info["rms_dbfs"] <= silence_dbfs:
+            reason = f"silent (RMS {info['rms_dbfs']:.1f} dBFS, at most {silence_dbfs})"
+        elif seconds < min_seconds:
+            reason = f"too short ({seconds:.3f} s, under {min_seconds} s)"
+        else:
+            usable.append(entry)
+            continue
+        unusable.append(
+            {"file": entry["wav"], "corpus": entry.get("corpus", ""), "reason": reason}
+        )
+    if unusable:
+        listed = "\n  ".join(
+            f"{item['file']}: {item['reason']}"
+            for item in unusable[:MAX_LISTED_BAD_FILES]
+        )
+        logger.warning(
+            "%d unusable audio file(s) in %s left out (listed in %s; first %d "
+            "here):\n  %s",
+            len(unusable),
+            what,
+            SUMMARY_FILE,
+            min(len(unusable), MAX_LISTED_BAD_FILES),
+            listed,
+        )
+    return usable, unusable
 
 
 def _split_counts(num_groups, valid_ratio, test_ratio):
-    if num_groups < 3:
+    if num_groups < MIN_GROUPS:
         return num_groups, 0, 0
     num_test = max(1, round(num_groups * test_ratio)) if test_ratio > 0 else 0
     num_valid = max(1, round(num_groups * valid_ratio)) if valid_ratio > 0 else 0
@@ -326,6 +379,61 @@ def split_groups(entries, key, valid_ratio, test_ratio, seed):
     for entry in entries:
         splits[assignment[entry[key]]].append(entry)
     return splits
+
+
+def split_speakers(
+    entries, what, valid_ratio, test_ratio, seed, allow_utterance_split=False
+):
+    """Split speech by speaker; by utterance only when allowed and needed.
+
+    With fewer than :data:`MIN_GROUPS` speakers a split by speaker leaves
+    valid and test empty (:func:`split_groups` puts everything in train);
+    with ``allow_utterance_split`` the files are then split by utterance
+    instead, and a warning says that the same speakers are in train, valid
+    and test.
+
+    Arguments
+    ---------
+    entries : list of dict
+        Speech entries with ``speaker`` and ``wav``.
+    what : str
+        Corpus description used in the warning.
+    valid_ratio, test_ratio : float
+        Shares of the speakers (or files) for valid and test.
+    seed : int or str
+        Seed of the shuffle.
+    allow_utterance_split : bool
+        Whether a split by utterance may replace an impossible one by speaker.
+
+    Returns
+    -------
+    splits : dict
+        ``{"train": [...], "valid": [...], "test": [...]}``.
+    mode : str
+        ``"speaker"`` or ``"utterance"``.
+
+    Example
+    -------
+    >>> entries = [{"speaker": "solo", "wav": f"{i}.wav"} for i in range(10)]
+    >>> splits, mode = split_speakers(entries, "demo", 0.1, 0.1, 0, True)
+    >>> mode, [len(splits[name]) for name in SPLITS]
+    ('utterance', [8, 1, 1])
+    """
+    speakers = sorted({entry["speaker"] for entry in entries})
+    wanted = valid_ratio > 0 or test_ratio > 0
+    if len(speakers) >= MIN_GROUPS or not wanted or not allow_utterance_split:
+        return split_groups(
+            entries, "speaker", valid_ratio, test_ratio, seed
+        ), "speaker"
+    logger.warning(
+        "%s: %d speaker(s) (%s), fewer than %d: split by utterance "
+        "(allow_utterance_split), so the same speakers are in train, valid and test",
+        what,
+        len(speakers),
+        ", ".join(speakers),
+        MIN_GROUPS,
+    )
+    return split_groups(entries, "wav", valid_ratio, test_ratio, seed), "utterance"
 
 
 def noise_family(path):
@@ -476,7 +584,16 @@ def _librispeech_files(folder, subset):
     return files
 
 
-def collect_librispeech(folder, subsets=None, valid_ratio=0.1, test_ratio=0.1, seed=0):
+def collect_librispeech(
+    folder,
+    subsets=None,
+    valid_ratio=0.1,
+    test_ratio=0.1,
+    seed=0,
+    min_seconds=MIN_FILE_SECONDS,
+    silence_dbfs=SILENCE_DBFS,
+    allow_utterance_split=False,
+):
     """Find and split LibriSpeech (``<subset>/<speaker>/<chapter>/*.flac``).
 
     Splits by subset name when train-*, dev-* and test-* subsets are all
@@ -492,6 +609,11 @@ def collect_librispeech(folder, subsets=None, valid_ratio=0.1, test_ratio=0.1, s
         Speaker shares when splitting by speaker.
     seed : int or str
         Seed of the speaker split.
+    min_seconds, silence_dbfs : float
+        Files shorter or quieter are left out (see :func:`scan_audio`).
+    allow_utterance_split : bool
+        With fewer than 3 speakers, split the files by utterance instead of
+        leaving valid and test empty (speakers then leak across splits).
 
     Returns
     -------
@@ -499,7 +621,8 @@ def collect_librispeech(folder, subsets=None, valid_ratio=0.1, test_ratio=0.1, s
         ``{"train"|"valid"|"test": [entry, ...]}``, entries with ``wav``,
         ``num_samples``, ``language`` (english), ``speaker``.
     info : dict
-        ``split_mode`` and ``subsets``.
+        ``split_mode`` (subset, speaker or utterance), ``subsets`` and
+        ``unusable_files`` (see :func:`scan_audio`).
 
     Example
     -------
@@ -508,7 +631,8 @@ def collect_librispeech(folder, subsets=None, valid_ratio=0.1, test_ratio=0.1, s
     >>> for spk in ["1", "2", "3"]:
     ...     path = os.path.join(tmp, "clean", spk, "9", f"{spk}-9-0000.flac")
     ...     os.makedirs(os.path.dirname(path))
-    ...     import soundfile; soundfile.write(path, torch.zeros(160).numpy(), 16000)
+    ...     wav = (torch.rand(8000) - 0.5).numpy()
+    ...     import soundfile; soundfile.write(path, wav, 16000)
     >>> splits, info = collect_librispeech(tmp, seed=0)
     >>> info["split_mode"], sorted(len(v) for v in splits.values())
     ('speaker', [1, 1, 1])
@@ -536,46 +660,68 @@ def collect_librispeech(folder, subsets=None, valid_ratio=0.1, test_ratio=0.1, s
         subset: _entries(files, "english", "librispeech")
         for subset, files in files_by_subset.items()
     }
-    scan_headers(
-        [e for group in entries.values() for e in group], f"LibriSpeech {folder}"
+    _, unusable = scan_audio(
+        [e for group in entries.values() for e in group],
+        f"LibriSpeech {folder}",
+        min_seconds=min_seconds,
+        silence_dbfs=silence_dbfs,
     )
+    left_out = {item["file"] for item in unusable}
+    entries = {
+        subset: [e for e in group if e["wav"] not in left_out]
+        for subset, group in entries.items()
+    }
+    if not any(entries.values()):
+        raise CorpusError(f"No usable LibriSpeech audio in {folder}: see the warning")
     kinds = {subset: LIBRISPEECH_KINDS.get(subset.split("-")[0]) for subset in entries}
-    info = {"subsets": sorted(entries)}
-    if {"train", "valid", "test"} <= set(kinds.values()):
+    info = {"subsets": sorted(entries), "unusable_files": unusable}
+    if {"train", "valid", "test"} <= {
+        kinds[s] for s, group in entries.items() if group
+    }:
         info["split_mode"] = "subset"
         splits = {name: [] for name in SPLITS}
         for subset, group in entries.items():
             splits[kinds[subset] or "train"].extend(group)
         return splits, info
-    info["split_mode"] = "speaker"
     pooled = [e for group in entries.values() for e in group]
-    return split_groups(pooled, "speaker", valid_ratio, test_ratio, seed), info
+    splits, info["split_mode"] = split_speakers(
+        pooled,
+        "LibriSpeech",
+        valid_ratio,
+        test_ratio,
+        seed,
+        allow_utterance_split,
+    )
+    return splits, info
 
 
-def collect_wham(folder):
+def collect_wham(folder, min_seconds=MIN_FILE_SECONDS, silence_dbfs=SILENCE_DBFS):
     """Find WHAM! noise (``{tr,cv,tt}/*.wav``), leaving out sp08/sp12 copies.
 
     Arguments
     ---------
     folder : str
         The ``wham_noise`` folder.
+    min_seconds, silence_dbfs : float
+        Files shorter or quieter are left out (see :func:`scan_audio`).
 
     Returns
     -------
     splits : dict
         ``{"train"|"valid"|"test": [entry, ...]}`` from tr, cv, tt.
     info : dict
-        ``skipped_files`` (speed-perturbed, hidden and non-audio files).
+        ``skipped_files`` (speed-perturbed, hidden and non-audio files) and
+        ``unusable_files`` (see :func:`scan_audio`).
 
     Example
     -------
     >>> import os, tempfile, torch
     >>> tmp = tempfile.mkdtemp()
     >>> for name in ["tr/a.wav", "tr/sp08_a.wav", "cv/b.wav", "tt/c.wav"]:
-    ...     save_audio(os.path.join(tmp, name), torch.zeros(160))
+    ...     save_audio(os.path.join(tmp, name), torch.rand(8000) - 0.5)
     >>> splits, info = collect_wham(tmp)
     >>> [len(splits[s]) for s in ("train", "valid", "test")], info
-    ([1, 1, 1], {'skipped_files': 1})
+    ([1, 1, 1], {'skipped_files': 1, 'unusable_files': []})
     """
     folder = _require_folder(folder, "WHAM! noise")
     splits, skipped_total = {}, 0
@@ -588,8 +734,21 @@ def collect_wham(folder):
             raise CorpusError(f"No WHAM! noise audio in {sub_folder}")
         skipped_total += skipped
         splits[split] = _entries(files, "noise", "wham", speaker=False)
-    scan_headers([e for group in splits.values() for e in group], f"WHAM! {folder}")
-    return splits, {"skipped_files": skipped_total}
+    _, unusable = scan_audio(
+        [e for group in splits.values() for e in group],
+        f"WHAM! {folder}",
+        min_seconds=min_seconds,
+        silence_dbfs=silence_dbfs,
+    )
+    left_out = {item["file"] for item in unusable}
+    for sub, split in WHAM_SPLITS.items():
+        splits[split] = [e for e in splits[split] if e["wav"] not in left_out]
+        if not splits[split]:
+            raise CorpusError(
+                f"No usable WHAM! noise in {os.path.join(folder, sub)}: every file "
+                "is silent or too short (see the warning)"
+            )
+    return splits, {"skipped_files": skipped_total, "unusable_files": unusable}
 
 
 def _language_folder(clean, language):
@@ -600,7 +759,16 @@ def _language_folder(clean, language):
     return None
 
 
-def collect_dns(folder, languages, valid_ratio=0.1, test_ratio=0.1, seed=0):
+def collect_dns(
+    folder,
+    languages,
+    valid_ratio=0.1,
+    test_ratio=0.1,
+    seed=0,
+    min_seconds=MIN_FILE_SECONDS,
+    silence_dbfs=SILENCE_DBFS,
+    allow_utterance_split=False,
+):
     """Find and split DNS-Challenge clean speech (per language) and noise.
 
     Speech is split by speaker within each language; noise by file within
@@ -618,6 +786,11 @@ def collect_dns(folder, languages, valid_ratio=0.1, test_ratio=0.1, seed=0):
         Shares of speakers (noise files) for valid and test.
     seed : int or str
         Seed of the splits.
+    min_seconds, silence_dbfs : float
+        Files shorter or quieter are left out (see :func:`scan_audio`).
+    allow_utterance_split : bool
+        A language with fewer than 3 speakers is split by utterance instead
+        of going to train only (speakers then leak across splits).
 
     Returns
     -------
@@ -626,8 +799,9 @@ def collect_dns(folder, languages, valid_ratio=0.1, test_ratio=0.1, seed=0):
     noise : dict
         ``{"train"|"valid"|"test": [entry, ...]}``.
     info : dict
-        ``folders`` (language -> folder), ``missing_languages`` and
-        ``skipped_files``.
+        ``folders`` (language -> folder), ``missing_languages``,
+        ``skipped_files``, ``split_modes`` (language -> speaker or
+        utterance) and ``unusable_files`` (see :func:`scan_audio`).
 
     Example
     -------
@@ -636,7 +810,7 @@ def collect_dns(folder, languages, valid_ratio=0.1, test_ratio=0.1, seed=0):
     >>> for name in ["clean/german_speech/s1/a.wav", "clean/german_speech/s2/b.wav",
     ...              "clean/german_speech/s3/c.wav", "noise/n1.wav",
     ...              "noise/n2.wav", "noise/n3.wav"]:
-    ...     save_audio(os.path.join(tmp, "datasets", name), torch.ones(160))
+    ...     save_audio(os.path.join(tmp, "datasets", name), torch.rand(8000) - 0.5)
     >>> speech, noise, info = collect_dns(tmp, ["german", "mandarin"])
     >>> sorted(speech), [len(noise[s]) for s in ("train", "valid", "test")]
     (['german'], [1, 1, 1])
@@ -670,27 +844,44 @@ def collect_dns(folder, languages, valid_ratio=0.1, test_ratio=0.1, seed=0):
     if not noise_files:
         raise CorpusError(f"No DNS noise audio (.wav/.flac) in {noise_dir}")
     noise = _entries(noise_files, "noise", "dns", speaker=False)
-    scan_headers(
-        [e for group in speech.values() for e in group] + noise, f"DNS {folder}"
+    _, unusable = scan_audio(
+        [e for group in speech.values() for e in group] + noise,
+        f"DNS {folder}",
+        min_seconds=min_seconds,
+        silence_dbfs=silence_dbfs,
     )
-    for lang, entries in speech.items():
-        speech[lang] = split_groups(
-            entries, "speaker", valid_ratio, test_ratio, f"{seed}:dns:{lang}"
+    left_out = {item["file"] for item in unusable}
+    noise = [e for e in noise if e["wav"] not in left_out]
+    if not noise:
+        raise CorpusError(
+            f"No usable DNS noise in {noise_dir}: every file is silent or too "
+            "short (see the warning)"
         )
-        _warn_small(speech[lang], f"DNS {lang} speakers")
+    split_modes = {}
+    for lang, entries in speech.items():
+        entries = [e for e in entries if e["wav"] not in left_out]
+        if not entries:
+            raise CorpusError(
+                f"No usable DNS {lang} speech in {folders[lang]}: every file is "
+                "silent or too short (see the warning)"
+            )
+        speech[lang], split_modes[lang] = split_speakers(
+            entries,
+            f"DNS {lang}",
+            valid_ratio,
+            test_ratio,
+            f"{seed}:dns:{lang}",
+            allow_utterance_split,
+        )
     noise = split_by_family(noise, valid_ratio, test_ratio, f"{seed}:dns:noise")
-    _warn_small(noise, "DNS noise files")
     info = {
         "folders": folders,
         "missing_languages": missing,
         "skipped_files": skipped_total + skipped,
+        "split_modes": split_modes,
+        "unusable_files": unusable,
     }
     return speech, noise, info
-
-
-def _warn_small(splits, what):
-    if not splits["valid"] or not splits["test"]:
-        logger.warning("%s: fewer than 3 groups, everything goes to train", what)
 
 
 # --------------------------------------------------------------------------
@@ -898,6 +1089,9 @@ def prepare_domain_adaptation(
     seed=1234,
     librispeech_subsets=None,
     target_languages=("french", "german", "italian", "russian", "spanish", "mandarin"),
+    min_file_seconds=MIN_FILE_SECONDS,
+    silence_dbfs=SILENCE_DBFS,
+    allow_utterance_split=False,
     skip_prep=False,
 ):
     """Prepare the manifests and fixed test sets of the domain-adaptation recipe.
@@ -950,6 +1144,14 @@ def prepare_domain_adaptation(
         LibriSpeech subsets to use (None: every subset folder found).
     target_languages : tuple of str
         DNS languages of the target domain (absent folders are skipped).
+    min_file_seconds : float
+        Speech and noise files shorter than this are left out.
+    silence_dbfs : float
+        Speech and noise files whose RMS is at most this level are left out.
+    allow_utterance_split : bool
+        A corpus or DNS language with fewer than 3 speakers is split by
+        utterance (its speakers then appear in training and test) instead of
+        stopping the preparation.
     skip_prep : bool
         If True, do nothing and return the existing summary (or {}).
 
@@ -1005,6 +1207,9 @@ def prepare_domain_adaptation(
         if librispeech_subsets is None
         else list(librispeech_subsets),
         target_languages=list(target_languages),
+        min_file_seconds=min_file_seconds,
+        silence_dbfs=silence_dbfs,
+        allow_utterance_split=allow_utterance_split,
     )
     save_folder = options["save_folder"]
     summary_path = os.path.join(save_folder, SUMMARY_FILE)
@@ -1014,6 +1219,7 @@ def prepare_domain_adaptation(
         logger.info("Data preparation already done in %s, skipping", save_folder)
         return _read_json(summary_path)
     corpora = _collect_all(options)
+    check_splits(options, corpora)
     os.makedirs(save_folder, exist_ok=True)
     _clear_outputs(save_folder)
     summary = _write_outputs(save_folder, options, corpora)
@@ -1027,6 +1233,11 @@ def _collect_all(options):
     """Scan and validate every given corpus (nothing is written here)."""
     seed = options["seed"]
     ratios = options["valid_ratio"], options["test_ratio"]
+    checks = {
+        "min_seconds": options["min_file_seconds"],
+        "silence_dbfs": options["silence_dbfs"],
+    }
+    utterances = options["allow_utterance_split"]
     corpora = {}
     if options["librispeech_folder"] is not None:
         corpora["librispeech"] = collect_librispeech(
@@ -1034,17 +1245,111 @@ def _collect_all(options):
             options["librispeech_subsets"],
             *ratios,
             seed=f"{seed}:librispeech",
+            allow_utterance_split=utterances,
+            **checks,
         )
     if options["wham_folder"] is not None:
-        corpora["wham"] = collect_wham(options["wham_folder"])
+        corpora["wham"] = collect_wham(options["wham_folder"], **checks)
     if options["dns_folder"] is not None:
         languages = list(options["target_languages"])
         if "english" not in languages:
             languages.append("english")
         corpora["dns"] = collect_dns(
-            options["dns_folder"], languages, *ratios, seed=seed
+            options["dns_folder"],
+            languages,
+            *ratios,
+            seed=seed,
+            allow_utterance_split=utterances,
+            **checks,
         )
     return corpora
+
+
+def _speaker_counts(splits):
+    return len({entry["speaker"] for name in SPLITS for entry in splits[name]})
+
+
+def check_splits(options, corpora):
+    """Fail before writing anything when a manifest would lack a corpus part.
+
+    Every training, validation and test manifest that the corpora given
+    call for must hold speech of every language it covers, and noise. A
+    split by speaker needs :data:`MIN_GROUPS` speakers per language (and
+    noise files) to fill train, valid and test.
+
+    Arguments
+    ---------
+    options : dict
+        The preparation options.
+    corpora : dict
+        What :func:`_collect_all` returned.
+
+    Raises
+    ------
+    CorpusError
+        Naming each manifest that would be empty or lack a language, the
+        languages with too few speakers, and the ways out.
+
+    Example
+    -------
+    >>> options = {"valid_ratio": 0.1, "test_ratio": 0.1,
+    ...            "target_languages": ["german"]}
+    >>> one = [{"speaker": "eva", "wav": "a.wav"}]
+    >>> corpora = {"dns": ({"german": {"train": one, "valid": [], "test": []}},
+    ...                    {"train": one, "valid": one, "test": one}, {})}
+    >>> check_splits(options, corpora)
+    Traceback (most recent call last):
+    ...
+    speechbrain_srst.data.prepare.CorpusError: Cannot prepare target_valid, ...: ...
+    """
+    needed = [
+        split
+        for split, ratio in (("valid", "valid_ratio"), ("test", "test_ratio"))
+        if options[ratio] > 0
+    ]
+    problems, names = [], []
+    if "librispeech" in corpora and "wham" in corpora:
+        speech = corpora["librispeech"][0]
+        for split in needed:
+            if not speech[split]:
+                names.append(f"source_{split}")
+                problems.append(
+                    f"source_{split} would hold no LibriSpeech speech: "
+                    f"{_speaker_counts(speech)} speaker(s) in "
+                    f"{options['librispeech_folder']}"
+                )
+    if "dns" in corpora:
+        speech, noise, _ = corpora["dns"]
+        targets = [lang for lang in options["target_languages"] if lang in speech]
+        for split in needed:
+            lacking = [lang for lang in targets if not speech[lang][split]]
+            if lacking:
+                names.append(f"target_{split}")
+                counts = ", ".join(
+                    f"{lang} {_speaker_counts(speech[lang])}" for lang in lacking
+                )
+                problems.append(
+                    f"target_{split} would hold no {', '.join(lacking)} speech "
+                    f"(speakers per language: {counts})"
+                )
+            if targets and not noise[split]:
+                names.append(f"target_{split}")
+                files = sum(len(noise[name]) for name in SPLITS)
+                problems.append(
+                    f"target_{split} would hold no noise ({files} usable DNS "
+                    f"noise file(s))"
+                )
+    if problems:
+        raise CorpusError(
+            f"Cannot prepare {', '.join(dict.fromkeys(names))}: "
+            + "; ".join(problems)
+            + f". A split by speaker needs at least {MIN_GROUPS} speakers per "
+            f"language (and {MIN_GROUPS} noise files) to fill train, valid and "
+            "test. Add speakers, leave the language out (target_languages), or "
+            "allow a split by utterance (allow_utterance_split=True, "
+            "--allow_utterance_split): the same speakers are then in training "
+            "and test, see the recipe README."
+        )
 
 
 def _plan_jobs(options, corpora):
@@ -1092,7 +1397,7 @@ def _write_outputs(save_folder, options, corpora):
     manifests = {}
     for name, speech_by_lang, noise, size in _plan_jobs(options, corpora):
         speech = [entry for entries in speech_by_lang.values() for entry in entries]
-        if not speech or not noise:
+        if not speech or not noise:  # check_splits leaves only english_test here
             logger.warning("%s not written: no speech or no noise in its split", name)
             continue
         if size is None:
@@ -1126,21 +1431,45 @@ def _write_outputs(save_folder, options, corpora):
     return {"manifests": stats, **_corpus_summary(corpora)}
 
 
+def _counted(info):
+    """A corpus' info with its list of unusable files replaced by their count."""
+    return dict(info, unusable_files=len(info.get("unusable_files", [])))
+
+
 def _corpus_summary(corpora):
     summary = {"corpora": {}, "missing_languages": []}
+    unusable = [
+        item
+        for corpus in corpora.values()
+        for item in corpus[-1].get("unusable_files", [])
+    ]
+    summary["unusable_files"] = {
+        "count": len(unusable),
+        "reasons": dict(
+            sorted(Counter(item["reason"].split(" (")[0] for item in unusable).items())
+        ),
+        "files": unusable,
+    }
     if "librispeech" in corpora:
         splits, info = corpora["librispeech"]
-        summary["corpora"]["librispeech"] = dict(info, **_split_stats(splits))
+        summary["corpora"]["librispeech"] = dict(_counted(info), **_split_stats(splits))
     if "wham" in corpora:
         splits, info = corpora["wham"]
-        summary["corpora"]["wham"] = dict(info, **_split_stats(splits, speakers=False))
+        summary["corpora"]["wham"] = dict(
+            _counted(info), **_split_stats(splits, speakers=False)
+        )
     if "dns" in corpora:
         speech, noise, info = corpora["dns"]
         summary["corpora"]["dns_speech"] = {
-            lang: dict(folder=info["folders"][lang], **_split_stats(splits))
+            lang: dict(
+                folder=info["folders"][lang],
+                split_mode=info["split_modes"][lang],
+                **_split_stats(splits),
+            )
             for lang, splits in speech.items()
         }
         summary["corpora"]["dns_noise"] = _split_stats(noise, speakers=False)
         summary["corpora"]["dns_skipped_files"] = info["skipped_files"]
+        summary["corpora"]["dns_unusable_files"] = len(info["unusable_files"])
         summary["missing_languages"] = info["missing_languages"]
     return summary

@@ -15,6 +15,7 @@ from speechbrain_srst.data.audio import save_audio
 from speechbrain_srst.data.datasets import StoredMixtureDataset
 from speechbrain_srst.evaluation import (
     CSV_COLUMNS,
+    ERROR_FIELDS,
     compute_metrics,
     evaluate_methods,
     score_utterances,
@@ -68,14 +69,58 @@ def test_si_sdr_matches_training_loss_and_accepts_tensors():
     assert scores["si_sdr"] == pytest.approx(expected.item(), abs=1e-6)
 
 
-def test_pesq_failure_on_silence_is_recorded_not_raised():
+def test_silent_reference_gives_nan_with_reason_for_every_metric():
     silence = np.zeros(RATE, dtype=np.float32)
     scores = compute_metrics(noise_like(4), silence, noise_like(5))
-    assert math.isnan(scores["pesq"])
-    assert "NoUtterancesError" in scores["pesq_error"]
-    assert math.isfinite(scores["si_sdr"]) and math.isfinite(scores["stoi"])
+    for name, field in ERROR_FIELDS.items():
+        assert math.isnan(scores[name]), (name, scores[name])
+        assert scores[field] == "clean reference is silent: no metric is defined"
     short = compute_metrics(speech_like(6, 0.1), speech_like(6, 0.1), noise_like(7))
     assert math.isnan(short["pesq"]) and short["pesq_error"]
+
+
+def test_silent_estimate_scores_the_floor_never_an_improvement():
+    """Issue 16: zeros at -5 dB got SI-SDR 0.0 dB, i.e. +4.99 dB improvement."""
+    clean = speech_like(8, 2.0)
+    noise = noise_like(9, 2.0)
+    noise *= np.float32(np.linalg.norm(clean) / np.linalg.norm(noise) * 10 ** (5 / 20))
+    noisy = clean + noise
+    before = si_sdr_numpy(noisy, clean)
+    assert before == pytest.approx(-5.0, abs=0.5)
+    scores = compute_metrics(np.zeros_like(clean), clean, noisy)
+    assert scores["si_sdr"] == -80.0, scores
+    assert scores["si_sdri"] == pytest.approx(-80.0 - before, abs=1e-9), scores
+    assert scores["si_sdr_error"] == ""
+    assert math.isnan(scores["pesq"])
+    assert scores["pesq_error"] == "estimate is silent: PESQ cannot score it"
+    assert scores["stoi"] == 0.0 and scores["stoi_error"] == ""
+    # a constant (DC) output is silent too
+    assert compute_metrics(np.full_like(clean, 0.2), clean, noisy)["si_sdr"] == -80.0
+
+
+@pytest.mark.parametrize("layout", ["sparse", "short"])
+def test_stoi_of_too_little_speech_is_nan_with_reason(layout):
+    """Issue 16: 0.3 s of speech gave STOI 1e-05 (pystoi's warning suppressed)."""
+    speech = speech_like(11, 0.3)
+    if layout == "sparse":  # 3 s reference holding 0.3 s of speech
+        clean = np.zeros(3 * RATE, dtype=np.float32)
+        clean[RATE : RATE + speech.size] = speech
+    else:  # a 0.3 s clip
+        clean = speech
+    estimate = clean + 1e-4 * noise_like(12, clean.size / RATE)
+    scores = compute_metrics(estimate, clean, clean + noise_like(13, clean.size / RATE))
+    assert math.isnan(scores["stoi"]), scores["stoi"]
+    assert scores["stoi_error"].startswith("STOI undefined: Not enough STFT frames")
+    assert scores["si_sdr"] > 30, scores  # the other metrics stay valid
+
+
+def test_nan_samples_give_nan_with_reason():
+    clean = speech_like(14)
+    broken = clean.copy()
+    broken[5] = np.nan
+    scores = compute_metrics(broken, clean, clean)
+    assert all(math.isnan(scores[name]) for name in ERROR_FIELDS)
+    assert scores["si_sdr_error"] == "estimate holds NaN or inf samples"
 
 
 def make_jobs():
@@ -223,13 +268,17 @@ def test_evaluate_methods_writes_csv_and_table1_agrees(tmp_path):
             )
     # The oracle beats the input; the noisy row has no improvement.
     noisy_rows = [r for r in loaded if r["method"] == "Noisy"]
-    assert all(abs(r["si_sdri"]) < 1e-9 for r in noisy_rows)
+    valid = [r["si_sdri"] for r in noisy_rows if r["si_sdr_error"] == ""]
+    assert len(valid) == len(noisy_rows) - 1  # the silent reference
+    assert all(abs(value) < 1e-9 for value in valid), valid
     oracle_rows = [r for r in loaded if r["method"] == "SRST (similar source)"]
-    assert np.mean([r["si_sdri"] for r in oracle_rows]) > 5
+    assert np.nanmean([r["si_sdri"] for r in oracle_rows]) > 5
 
     # The same numbers come out inline.
     inline = evaluate_methods(methods, test_sets, str(tmp_path / "inline"))
-    assert [r["si_sdr"] for r in inline] == [r["si_sdr"] for r in rows]
+    np.testing.assert_array_equal(
+        [r["si_sdr"] for r in inline], [r["si_sdr"] for r in rows]
+    )
 
     table = table1_markdown(loaded, list(methods))
     lines = table.splitlines()
@@ -262,11 +311,11 @@ def test_evaluate_methods_writes_csv_and_table1_agrees(tmp_path):
                 assert half == pytest.approx(expected, abs=tolerance + 1e-3 * expected)
             else:
                 assert math.isnan(half)
-    # The silent reference made PESQ fail once per method, counted in a footnote.
-    note = next(line for line in lines if line.startswith("- PESQ failed"))
-    for method in methods:
-        assert f"{method}: 1 of 6" in note
-    assert "NoUtterancesError" in note
+    # The silent reference left every metric out once per method, with why.
+    for label in ("PESQ", "STOI", "SI-SDR (dB)", "SI-SDRi (dB)"):
+        note = next(line for line in lines if line.startswith(f"- {label} undef"))
+        for method in methods:
+            assert f"{method}: 1 of 6 (1 × `clean reference is silent" in note, note
     assert "n = 2 utterances per cell" in table
     # Bold goes to the better of the two unsupervised methods only.
     assert "**" in body["SRST (similar source)"] and "**" not in body["RemixIT"]
@@ -316,3 +365,43 @@ def test_metric_workers_run_one_blas_thread_each():
     with threadpool_limits(limits=2):  # what the parent has on 2 or more cores
         scores = score_utterances(jobs, num_workers=2, metric_fn=blas_threads)
     assert [row["threads"] for row in scores.values()] == [1, 1, 1, 1]
+
+
+def test_report_of_silent_method_and_sparse_reference(tmp_path):
+    """Issue 16 end to end: zeros never top Table 1; left-out cells are listed."""
+    items = []
+    for index in range(3):
+        clean = speech_like(50 + index, 2.0)
+        if index == 2:  # 2 s reference holding 0.3 s of speech: STOI undefined
+            clean[: int(1.7 * RATE)] = 0.0
+        noise = noise_like(60 + index, 2.0)
+        noise *= np.float32(
+            np.linalg.norm(clean) / np.linalg.norm(noise) * 10 ** (5 / 20)
+        )
+        items.append(
+            {
+                "id": f"u{index}",
+                "noisy": torch.from_numpy(clean + noise),
+                "clean": torch.from_numpy(clean),
+            }
+        )
+    methods = {
+        "Noisy": None,
+        "RemixIT": lambda x: (torch.zeros_like(x), x),  # silent output
+        "DANN": lambda x: (x, torch.zeros_like(x)),  # identity
+    }
+    rows = evaluate_methods(methods, {("target_test", -5): items}, str(tmp_path))
+    silent = [r for r in rows if r["method"] == "RemixIT"]
+    assert [r["si_sdr"] for r in silent] == [-80.0] * 3
+    assert all(r["si_sdri"] < -70 for r in silent), [r["si_sdri"] for r in silent]
+    table = table1_markdown(rows, list(methods), snrs=(-5,))
+    lines = {line.split("|")[1].strip(): line for line in table.splitlines()[2:5]}
+    assert "**" in lines["DANN"] and "**" not in lines["RemixIT"], table
+    notes = [line for line in table.splitlines() if line.startswith("- ")]
+    pesq = next(line for line in notes if line.startswith("- PESQ undefined"))
+    assert "RemixIT: 3 of 3 (3 × `estimate is silent: PESQ cannot score it`)" in pesq
+    stoi_note = next(line for line in notes if line.startswith("- STOI undefined"))
+    for method in ("Noisy", "DANN"):  # the silent estimate's STOI is 0, defined
+        assert f"{method}: 1 of 3 (1 × `STOI undefined: Not enough STFT" in stoi_note
+    assert "RemixIT: 1 of 3" in stoi_note
+    assert not any(line.startswith("- SI-SDR") for line in notes), notes

@@ -76,3 +76,60 @@ def test_enhancement_loss_sums_speech_and_noise_terms():
     assert per_item.shape == (3,)
     with pytest.raises(ValueError):
         enhancement_loss(s_hat, n_hat, s, n, reduction="sum")
+
+
+def previous_si_sdr(estimate, reference, eps=1e-8):
+    """The formula before issue 16 (eps in numerator and denominator)."""
+    estimate = estimate - estimate.mean(-1, keepdim=True)
+    reference = reference - reference.mean(-1, keepdim=True)
+    energy = (reference**2).sum(-1, keepdim=True)
+    target = (estimate * reference).sum(-1, keepdim=True) / (energy + eps) * reference
+    distortion = target - estimate
+    ratio = ((target**2).sum(-1) + eps) / ((distortion**2).sum(-1) + eps)
+    return 10 * torch.log10(ratio)
+
+
+def test_non_degenerate_values_and_gradients_are_unchanged():
+    torch.manual_seed(5)
+    speech, noise = 0.05 * torch.randn(4, 16000), 0.05 * torch.randn(4, 16000)
+    scales = torch.tensor([[3.0], [1.0], [0.3], [0.03]])  # about -10 to 30 dB
+    estimates = [
+        (speech + scales * noise).requires_grad_(True),
+        (speech + scales * noise).requires_grad_(True),
+    ]
+    new = si_sdr(estimates[0], speech)
+    old = previous_si_sdr(estimates[1], speech)
+    assert torch.allclose(new, old, rtol=0, atol=1e-5), (new, old)
+    new.sum().backward()
+    old.sum().backward()
+    gap = (estimates[0].grad - estimates[1].grad).abs().max()
+    assert gap <= 1e-6 * estimates[1].grad.abs().max(), gap
+
+
+def test_silent_estimate_gets_the_floor_not_zero_db():
+    """Issue 16: an all-zero estimate scored 0 dB, +5 dB over a -5 dB input."""
+    torch.manual_seed(6)
+    clean = 0.1 * torch.randn(2, 16000)
+    noise = clean.norm(dim=-1, keepdim=True) / torch.randn(2, 16000).norm(
+        dim=-1, keepdim=True
+    )
+    noisy = clean + 10 ** (5 / 20) * noise * torch.randn(2, 16000)
+    silent = torch.zeros(2, 16000, requires_grad=True)
+    value = si_sdr(silent, clean)
+    assert torch.allclose(value, torch.full((2,), -80.0)), value
+    improvement = value - si_sdr(noisy, clean)
+    assert (improvement < -70).all(), improvement
+    enhancement_loss(silent, silent, clean, noisy - clean).backward()
+    assert torch.isfinite(silent.grad).all()
+    # a silent reference also gets the floor
+    silent_ref = si_sdr(clean, torch.zeros(2, 16000))
+    assert torch.allclose(silent_ref, torch.full((2,), -80.0)), silent_ref
+
+
+def test_perfect_estimate_is_finite_with_finite_gradient():
+    reference = 0.1 * torch.randn(1, 8000)
+    estimate = reference.clone().requires_grad_(True)
+    value = si_sdr(estimate, reference)
+    value.sum().backward()
+    assert value.item() > 80 and math.isfinite(value.item()), value
+    assert torch.isfinite(estimate.grad).all()

@@ -148,7 +148,9 @@ def test_dns_noise_split_holds_every_family_in_every_split(tmp_path):
         write(tmp_path / "datasets/clean/german_speech" / speaker / "a.wav", 0.1)
     for name in DNS_NOISE_NAMES:
         write(tmp_path / "datasets/noise" / name, 0.1)
-    _, noise, _ = collect_dns(str(tmp_path), ["german"], 0.1, 0.1, seed=3)
+    _, noise, _ = collect_dns(
+        str(tmp_path), ["german"], 0.1, 0.1, seed=3, min_seconds=0.0
+    )
     families = {split: {e["family"] for e in noise[split]} for split in noise}
     expected = {"airconditioner", "door", "typing", "copymachine"}
     for split in ("train", "valid", "test"):
@@ -163,7 +165,7 @@ def test_dns_noise_split_holds_every_family_in_every_split(tmp_path):
     assert sum(len(v) for v in files.values()) == len(DNS_NOISE_NAMES)
     typing = [len([e for e in noise[s] if e["family"] == "typing"]) for s in noise]
     assert typing == [10, 1, 1]
-    again = collect_dns(str(tmp_path), ["german"], 0.1, 0.1, seed=3)[1]
+    again = collect_dns(str(tmp_path), ["german"], 0.1, 0.1, seed=3, min_seconds=0.0)[1]
     assert again == noise
 
 
@@ -527,3 +529,131 @@ def test_bad_audio_files_are_named(corpora, tmp_path, kind):
     assert "12 unreadable or empty" in message
     assert bad[0] in message and bad[9] in message and bad[10] not in message
     assert_nothing_written(save)
+
+
+# ---------------------------------------------------------------- issue 16
+
+
+def german_wavs(dns):
+    return os.path.dirname(dns["speech"]["german"][0])
+
+
+def test_silent_and_short_files_are_left_out_named_and_counted(tmp_path, caplog):
+    """Issue 16: three all-zero German files made pure-noise "0 dB" mixtures."""
+    dns = make_dns(str(tmp_path / "copy"))
+    wavs = german_wavs(dns)
+    silent = []
+    for i in range(3):
+        path = os.path.join(wavs, f"silent_{i}.wav")
+        sf.write(path, [0.0] * 16000, 16000)
+        silent.append(path)
+    short = write(os.path.join(wavs, "short.wav"), 0.3)
+    save = str(tmp_path / "save")
+    summary = prepare_domain_adaptation(save, dns_folder=dns["folder"], **SMALL)
+    unusable = summary["unusable_files"]
+    assert unusable["count"] == 4
+    assert unusable["reasons"] == {"silent": 3, "too short": 1}
+    reasons = {item["file"]: item["reason"] for item in unusable["files"]}
+    assert set(reasons) == set(silent) | {short}
+    assert reasons[silent[0]] == "silent (RMS -200.0 dBFS, at most -80.0)"
+    assert reasons[short] == "too short (0.300 s, under 0.5 s)"
+    assert summary["corpora"]["dns_unusable_files"] == 4
+    with open(os.path.join(save, "prepare_summary.json")) as handle:
+        assert json.load(handle)["unusable_files"] == unusable
+    assert "4 unusable audio file(s)" in caplog.text and silent[0] in caplog.text
+    used = set()
+    for name in os.listdir(save):
+        if name.endswith(".json") and name.startswith(("target_", "english_")):
+            for entry in load(save, name[:-5]).values():
+                used.add(entry.get("speech") or entry.get("speech_source"))
+    assert used and not used & (set(silent) | {short})
+    german = summary["corpora"]["dns_speech"]["german"]
+    assert sum(german[s]["files"] for s in ("train", "valid", "test")) == 6
+
+
+@pytest.mark.parametrize("kind", ["cut_short", "nan"])
+def test_files_that_do_not_decode_whole_stop_before_writing(tmp_path, kind):
+    dns = make_dns(str(tmp_path / "copy"))
+    path = os.path.join(german_wavs(dns), "bad.wav")
+    if kind == "cut_short":
+        sf.write(path, [0.1, -0.1] * 8000, 16000, subtype="PCM_16")
+        data = open(path, "rb").read()
+        with open(path, "wb") as handle:
+            handle.write(data[: len(data) // 2])
+        expected = "cut short"
+    else:
+        sf.write(path, [0.1, float("nan")] * 8000, 16000, subtype="FLOAT")
+        expected = "NaN or inf"
+    save = str(tmp_path / "save")
+    with pytest.raises(CorpusError) as error:
+        prepare_domain_adaptation(save, dns_folder=dns["folder"], **SMALL)
+    assert path in str(error.value) and expected in str(error.value), error.value
+    assert_nothing_written(save)
+
+
+def make_one_reader_dns(root):
+    """DNS layout, M-AILABS folders, one reader per language (4 clips each)."""
+    clean = os.path.join(root, "DNS", "datasets", "clean")
+    seed = 0
+    for folder, locale, reader in (
+        ("french_data", "fr_FR", "ezwa"),
+        ("german_speech", "de_DE", "eva"),
+        ("italian_speech", "it_IT", "lisa"),
+    ):
+        wavs = os.path.join(
+            clean, folder, "M-AILABS", locale, "by_book", "female", reader, "b", "wavs"
+        )
+        for i in range(4):
+            seed += 1
+            write(os.path.join(wavs, f"b_{i:02d}_f{i:06d}.wav"), 1.0, seed=seed)
+    for i in range(3):  # italian gets 3 readers: it is not named
+        for reader in ("anna", "bea"):
+            wavs = os.path.join(
+                clean, "italian_speech", "M-AILABS", "it_IT", "by_book", "female"
+            )
+            seed += 1
+            write(os.path.join(wavs, reader, "b", "wavs", f"b_{i}.wav"), 1.0, seed=seed)
+    for i in range(6):
+        write(
+            os.path.join(root, "DNS", "datasets", "noise", f"noise_{i}.wav"),
+            1.0,
+            seed=100 + i,
+            kind="noise",
+        )
+    return os.path.join(root, "DNS")
+
+
+def test_empty_splits_fail_at_once_naming_split_and_languages(tmp_path):
+    """Issue 16: one reader per language left target_valid/test unwritten."""
+    dns = make_one_reader_dns(str(tmp_path))
+    save = str(tmp_path / "save")
+    with pytest.raises(CorpusError) as error:
+        prepare_domain_adaptation(save, dns_folder=dns, **SMALL)
+    message = str(error.value)
+    assert message.startswith("Cannot prepare target_valid, target_test: ")
+    assert (
+        "target_valid would hold no french, german speech (speakers per "
+        "language: french 1, german 1)" in message
+    ), message
+    assert "italian" not in message and "allow_utterance_split=True" in message
+    assert_nothing_written(save)
+
+
+def test_utterance_split_option_fills_every_split(tmp_path, caplog):
+    dns = make_one_reader_dns(str(tmp_path))
+    save = str(tmp_path / "save")
+    summary = prepare_domain_adaptation(
+        save, dns_folder=dns, allow_utterance_split=True, **SMALL
+    )
+    speech = summary["corpora"]["dns_speech"]
+    assert speech["german"]["split_mode"] == "utterance"
+    assert speech["italian"]["split_mode"] == "speaker"
+    assert [speech["german"][s]["files"] for s in ("train", "valid", "test")] == [
+        2,
+        1,
+        1,
+    ]
+    assert {"target_valid", "target_test_snr0"} <= set(summary["manifests"])
+    languages = summary["manifests"]["target_test_snr0"]["languages"]
+    assert set(languages) == {"french", "german", "italian"}
+    assert "the same speakers are in train, valid and test" in caplog.text

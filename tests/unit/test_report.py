@@ -76,7 +76,7 @@ def test_table1_bolds_best_unsupervised_only():
     assert "**" not in lines["Target model"] and "**" not in lines["DANN"]
     assert lines["SRST (similar source)"].count("**") == 2 * 12
     assert "n = 4 utterances per cell" in table
-    assert "PESQ failures left out: none" in table
+    assert "Values left out of the means: none (no metric failed)." in table
 
 
 def test_table2_gap_is_target_minus_source():
@@ -173,3 +173,38 @@ def test_write_report_and_csv_round_trip(tmp_path, capsys):
     assert "Noisy: 1 of 12" in text and "![Fig](f.png)" in text
     assert text.rstrip().endswith("Hardware: 2 CPU cores; wall time: 125 s (2.1 min).")
     assert capsys.readouterr().out == ""
+
+
+def test_both_tables_count_left_out_values_with_their_reasons():
+    methods = ["Noisy", "Source model", "Target model"]
+    rows = fake_rows(methods, sets=("english_test", "target_test"))
+    reasons = ["STOI undefined: too short", "STOI undefined: too short", "other"]
+    failing = [r for r in rows if r["method"] == "Source model"][:3]
+    for row, reason in zip(failing, reasons, strict=True):
+        row["stoi"], row["stoi_error"] = float("nan"), reason
+    expected = (
+        "- STOI undefined, left out of the means: Source model: 3 of 24 "
+        "(2 × `STOI undefined: too short`; 1 × `other`)."
+    )
+    table2 = table2_markdown(rows)
+    assert expected in table2.splitlines(), table2
+    table1 = table1_markdown(rows, methods, set_name="english_test")
+    assert expected.replace("3 of 24", "3 of 12") in table1.splitlines(), table1
+    assert "PESQ undefined" not in table1 and "no metric failed" not in table1
+    # older CSVs without stoi_error: the reason falls back to pesq_error
+    failing[0].pop("stoi_error")
+    failing[0]["pesq_error"] = "metrics failed: boom"
+    assert "1 × `metrics failed: boom`" in table2_markdown(rows)
+
+
+def test_a_mean_over_fewer_utterances_never_gets_the_bold():
+    methods = ["DANN", "RemixIT"]  # RemixIT has the higher means
+    rows = fake_rows(methods, snrs=(0,))
+    for row in [r for r in rows if r["method"] == "RemixIT"][:2]:
+        row["pesq"], row["pesq_error"] = float("nan"), "estimate is silent"
+    table = table1_markdown(rows, methods, snrs=(0,), metrics=("pesq", "stoi"))
+    lines = {line.split("|")[1].strip(): line for line in table.splitlines()[2:4]}
+    pesq = {m: line.split("|")[2] for m, line in lines.items()}
+    stoi = {m: line.split("|")[3] for m, line in lines.items()}
+    assert "**" in pesq["DANN"] and "**" not in pesq["RemixIT"], table
+    assert "**" in stoi["RemixIT"] and "**" not in stoi["DANN"], table

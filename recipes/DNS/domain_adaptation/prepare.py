@@ -9,6 +9,11 @@ Writes the source and target manifests, the fixed test sets and
         --save_folder results/dns/data/manifests
 
 Every corpus folder is optional; what needs a missing corpus is not written.
+Every file is decoded before anything is written: an unreadable or cut-short
+file stops the preparation, a silent or too short one is left out with a
+warning and listed in ``prepare_summary.json``. A validation or test split
+that would be empty (fewer than 3 speakers in a language) stops it too,
+unless ``--allow_utterance_split`` is given.
 ``train.py`` runs the same preparation itself (from its YAML), so this is
 only needed to prepare data ahead of training or on another machine.
 
@@ -36,6 +41,27 @@ def parse_args(argv):
     parser.add_argument("--num_test_per_snr", type=int, default=150)
     parser.add_argument("--segment_seconds", type=float, default=4.0)
     parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument(
+        "--min_file_seconds",
+        type=float,
+        default=0.5,
+        help="speech and noise files shorter than this are left out (listed in "
+        "prepare_summary.json)",
+    )
+    parser.add_argument(
+        "--silence_dbfs",
+        type=float,
+        default=-80.0,
+        help="speech and noise files whose RMS is at most this level (dBFS) are "
+        "silent and left out (listed in prepare_summary.json)",
+    )
+    parser.add_argument(
+        "--allow_utterance_split",
+        action="store_true",
+        help="split a corpus or DNS language with fewer than 3 speakers by "
+        "utterance instead of stopping; its speakers then appear in training "
+        "and test (see the README)",
+    )
     return parser.parse_args(argv)
 
 
