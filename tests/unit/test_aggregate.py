@@ -15,6 +15,7 @@ from speechbrain_srst.aggregate import (
     crossed_mean_ci,
     default_comparisons,
     main,
+    ordering_verdicts,
     parse_seeds,
     seed_holding,
     split_seeds_argument,
@@ -414,3 +415,34 @@ def test_cli_parser_rejects_bad_seeds(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["results/x", "--seeds", "1,1"])
     assert "1 is given twice" in capsys.readouterr().err
+
+
+def test_ordering_verdicts_follow_the_interval():
+    def record(better, worse, mean, ci):
+        return {
+            "set": "target_test",
+            "snr": "all",
+            "metric": "si_sdr",
+            "better": better,
+            "worse": worse,
+            "mean": mean,
+            "ci": ci,
+            "seeds": 3,
+            "holds": 2,
+            "holds_ci": 1,
+            "reversed_ci": 0,
+        }
+
+    records = [
+        record("SRST (similar source)", "SRST (random source)", 0.3, 0.1),
+        record("DANN", "RemixIT", -0.5, 0.2),
+        record("RemixIT", "Source model", 0.1, 0.2),
+        record("SRST (similar source)", "DANN+RemixIT", 9.0, 0.1),  # not a link
+    ]
+    assert ordering_verdicts(records) == [
+        "SRST (similar source) ≥ SRST (random source): holds "
+        "(+0.30 ± 0.10 dB; 2/3 > 0; ↑1 ↓0)",
+        "DANN > RemixIT: reversed (-0.50 ± 0.20 dB; 2/3 > 0; ↑1 ↓0)",
+        "RemixIT ≥ Source model: not resolved (the interval includes 0) "
+        "(+0.10 ± 0.20 dB; 2/3 > 0; ↑1 ↓0)",
+    ]
