@@ -436,6 +436,54 @@ def load_seed_rows(results_folders, csv_name=CSV_NAME):
     }
 
 
+def check_same_test_sets(rows_by_seed, noisy=NOISY, tolerance=1e-4):
+    """Checks that every seed scored the same test mixtures.
+
+    Utterance names alone cannot tell (another ``data_seed`` gives other
+    mixtures under the same names), but the noisy input's SI-SDR is a
+    function of the mixture alone: it must agree across seeds.
+
+    Arguments
+    ---------
+    rows_by_seed : dict
+        ``{seed: per-utterance rows}``.
+    noisy : str
+        Label of the no-processing rows (seeds without them are not checked).
+    tolerance : float
+        Largest difference allowed (dB).
+
+    Raises
+    ------
+    ValueError
+        The noisy input of one utterance differs between two seeds; the
+        message names them.
+
+    Example
+    -------
+    >>> row = {"method": "Noisy", "set": "t", "snr": 0, "utterance": "u",
+    ...        "si_sdr": 1.0}
+    >>> check_same_test_sets({1: [row], 2: [dict(row, si_sdr=3.0)]})
+    Traceback (most recent call last):
+    ...
+    ValueError: Seeds 1 and 2 have different noisy inputs for u on t ...
+    """
+    reference = {}
+    for seed, rows in rows_by_seed.items():
+        for row in rows:
+            if row["method"] != noisy or not math.isfinite(row["si_sdr"]):
+                continue
+            key = (row["set"], row["snr"], row["utterance"])
+            first = reference.setdefault(key, (seed, row["si_sdr"]))
+            if abs(first[1] - row["si_sdr"]) > tolerance:
+                raise ValueError(
+                    f"Seeds {first[0]} and {seed} have different noisy inputs for "
+                    f"{key[2]} on {key[0]} at SNR {key[1]} (SI-SDR {first[1]:.4f} "
+                    f"vs {row['si_sdr']:.4f} dB): their test sets differ (another "
+                    "data_seed, corpus or benchmark version). Aggregate only seeds "
+                    "scored on the same data."
+                )
+
+
 def method_order(rows_by_seed):
     """Every method in the rows, in order of first appearance (seed by seed).
 
@@ -984,10 +1032,12 @@ def write_aggregate(
     FileNotFoundError
         A seed has no per-utterance CSV.
     ValueError
-        The seeds did not score the same utterances.
+        The seeds did not score the same utterances, or not the same noisy
+        mixtures (:func:`check_same_test_sets`).
     """
     seeds = list(results_folders)
     rows_by_seed = load_seed_rows(results_folders, csv_name)
+    check_same_test_sets(rows_by_seed)
     methods = method_order(rows_by_seed)
     means = aggregate_means(rows_by_seed, confidence=confidence)
     if comparisons is None:

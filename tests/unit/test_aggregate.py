@@ -271,6 +271,7 @@ def write_seed_csvs(folder, seeds=(1, 2)):
             ("DANN", 1.5),
             ("DANN beta 0, no target (control)", 1.25),
         ):
+            shift = 0.0 if method == "Noisy" else 0.2 * k  # same mixtures
             for snr in (-5, 5):
                 for u in range(3):
                     rows.append(
@@ -282,8 +283,8 @@ def write_seed_csvs(folder, seeds=(1, 2)):
                             "language": "french",
                             "pesq": 1.0 + offset / 10,
                             "stoi": 0.5 + offset / 10,
-                            "si_sdr": snr + offset + 0.1 * u + 0.2 * k,
-                            "si_sdri": offset + 0.1 * u + 0.2 * k,
+                            "si_sdr": snr + offset + 0.1 * u + shift,
+                            "si_sdri": offset + 0.1 * u + shift,
                             "pesq_error": "",
                         }
                     )
@@ -446,3 +447,16 @@ def test_ordering_verdicts_follow_the_interval():
         "RemixIT ≥ Source model: not resolved (the interval includes 0) "
         "(+0.10 ± 0.20 dB; 2/3 > 0; ↑1 ↓0)",
     ]
+
+
+def test_write_aggregate_rejects_seeds_with_other_mixtures(tmp_path):
+    """Same utterance names, other mixtures (another data_seed): an error."""
+    folders = write_seed_csvs(tmp_path)
+    path = folders[2] / "per_utterance.csv"
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0]["si_sdr"] = str(float(rows[0]["si_sdr"]) + 0.5)  # a Noisy row
+    assert rows[0]["method"] == "Noisy"
+    write_rows_csv(rows, path)
+    with pytest.raises(ValueError, match="Seeds 1 and 2 have different noisy"):
+        write_aggregate(folders, tmp_path / "out")
