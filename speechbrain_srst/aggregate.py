@@ -245,7 +245,12 @@ def split_seeds_argument(argv, prog="train.py"):
     >>> split_seeds_argument(["hparams/srst.yaml", "--seed", "3"])
     (None, ['hparams/srst.yaml', '--seed', '3'])
     """
-    parser = argparse.ArgumentParser(prog=prog, add_help=False, allow_abbrev=False)
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        usage=f"{prog} HPARAMS_FILE [--seeds A,B,C] [--key value ...]",
+        add_help=False,
+        allow_abbrev=False,
+    )
     parser.add_argument("--seeds", type=_seeds_type, default=None)
     known, rest = parser.parse_known_args(list(argv))
     if known.seeds is not None and any(
