@@ -42,7 +42,7 @@ import numpy as np
 from scipy import stats
 
 from speechbrain_srst.evaluation import METRICS, NOISY
-from speechbrain_srst.report import LABELS, load_rows, mean_ci
+from speechbrain_srst.report import DECIMALS, LABELS, load_rows, mean_ci
 
 SOURCE = "Source model"
 """Label of the source model's rows: every other method is compared with it."""
@@ -559,7 +559,7 @@ def _utterances(index, method, set_name, snrs):
     return out
 
 
-def _table(per_seed, metric, label):
+def _table(per_seed, label):
     """``[seeds, utterances]`` table on the utterances every seed scored.
 
     Returns ``(seeds, table, left_out)``; raises ``ValueError`` when two
@@ -673,9 +673,7 @@ def aggregate_means(rows_by_seed, metrics=METRICS, confidence=0.95):
                     continue
                 for metric in metrics:
                     label = f"{method} on {set_name}, SNR {snr}, {metric}"
-                    seeds, table, left_out = _table(
-                        _values(per_seed, metric), metric, label
-                    )
+                    seeds, table, left_out = _table(_values(per_seed, metric), label)
                     records.append(
                         {
                             "set": set_name,
@@ -758,7 +756,7 @@ def aggregate_comparisons(
                         differences[seed] = {
                             key: a[seed][key] - b[seed][key] for key in a[seed]
                         }
-                    used, table, left_out = _table(differences, metric, label)
+                    used, table, left_out = _table(differences, label)
                     holding = seed_holding(table, confidence)
                     records.append(
                         {
@@ -775,10 +773,6 @@ def aggregate_comparisons(
 
 
 # ---------------------------------------------------------------- report
-DECIMALS = {"pesq": 3, "stoi": 3, "si_sdr": 2, "si_sdri": 2}
-"""Decimals shown per metric."""
-
-
 def _fmt(value, digits, sign=False):
     """A number with fixed decimals (``–`` for NaN)."""
     if value is None or not math.isfinite(value):
