@@ -218,6 +218,7 @@ def test_seeds_reuse_finished_seeds_and_write_one_report(chain):
         extra=("--seeds", "1234,1235"),
     )
     assert "Going into epoch" not in log
+    assert "Seed 1234 (1 of 2)" in log and "Seed 1235 (2 of 2)" in log
     assert log.count("every stage has finished already") == 2, log[-3000:]
     report = experiment.parent / "seeds_1234_1235"
     text = (report / "results.md").read_text()

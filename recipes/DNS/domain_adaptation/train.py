@@ -522,7 +522,8 @@ def run_seeds(hparams_file, run_opts, overrides, seeds):
     overrides = parse_overrides(overrides)
     folders = {}
     for seed in seeds:
-        logger.info("Seed %s (%d of %d)", seed, len(folders) + 1, len(seeds))
+        if if_main_process():  # printed: logging is set up by the first stage
+            print(f"Seed {seed} ({len(folders) + 1} of {len(seeds)})", flush=True)
         seed_overrides = {**overrides, "seed": seed}
         run_chain(hparams_file, run_opts, seed_overrides)
         folders[seed] = evaluation_folder(hparams_file, seed_overrides)
