@@ -594,6 +594,21 @@ def _values(per_seed, metric):
     }
 
 
+def _differences(first, second, seeds, metric, label):
+    """``{seed: {key: first − second}}`` per utterance, for the given seeds."""
+    differences = {}
+    for seed in seeds:
+        a, b = first[seed], second[seed]
+        if set(a) != set(b):
+            raise ValueError(
+                f"{label}: seed {seed} scored the two methods on different "
+                "utterances, so they cannot be paired; rerun that seed's "
+                "evaluation."
+            )
+        differences[seed] = {key: a[key][metric] - b[key][metric] for key in a}
+    return differences
+
+
 def _statistics(seeds, table, left_out, confidence):
     """The record fields shared by means and comparisons."""
     if table.shape[1] == 0:
@@ -743,19 +758,7 @@ def aggregate_comparisons(
                     continue
                 for metric in metrics:
                     label = f"{better} − {worse} on {set_name}, SNR {snr}, {metric}"
-                    a = _values({s: first[s] for s in seeds}, metric)
-                    b = _values({s: second[s] for s in seeds}, metric)
-                    differences = {}
-                    for seed in seeds:
-                        if set(a[seed]) != set(b[seed]):
-                            raise ValueError(
-                                f"{label}: seed {seed} scored the two methods on "
-                                "different utterances, so they cannot be paired; "
-                                "rerun that seed's evaluation."
-                            )
-                        differences[seed] = {
-                            key: a[seed][key] - b[seed][key] for key in a[seed]
-                        }
+                    differences = _differences(first, second, seeds, metric, label)
                     used, table, left_out = _table(differences, label)
                     holding = seed_holding(table, confidence)
                     records.append(
@@ -1032,7 +1035,8 @@ def write_aggregate(
         A seed has no per-utterance CSV.
     ValueError
         The seeds did not score the same utterances, or not the same noisy
-        mixtures (:func:`check_same_test_sets`).
+        mixtures (:func:`check_same_test_sets`), or a comparison names a
+        method no seed scored.
     """
     seeds = list(results_folders)
     rows_by_seed = load_seed_rows(results_folders, csv_name)
@@ -1041,6 +1045,12 @@ def write_aggregate(
     means = aggregate_means(rows_by_seed, confidence=confidence)
     if comparisons is None:
         comparisons = default_comparisons(methods)
+    unknown = sorted({m for pair in comparisons for m in pair} - set(methods))
+    if unknown:
+        raise ValueError(
+            f"No seed scored {', '.join(map(repr, unknown))}; the methods in the "
+            f"per-utterance CSVs are: {', '.join(map(repr, methods))}."
+        )
     compared = aggregate_comparisons(rows_by_seed, comparisons, confidence=confidence)
     output = Path(output_folder)
     output.mkdir(parents=True, exist_ok=True)

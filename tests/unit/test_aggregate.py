@@ -460,3 +460,10 @@ def test_write_aggregate_rejects_seeds_with_other_mixtures(tmp_path):
     write_rows_csv(rows, path)
     with pytest.raises(ValueError, match="Seeds 1 and 2 have different noisy"):
         write_aggregate(folders, tmp_path / "out")
+
+
+def test_cli_comparison_with_an_unknown_method_is_an_error(tmp_path, capsys):
+    write_seed_csvs(tmp_path)
+    assert main([str(tmp_path), "--compare", "DANN:Source"]) == 1
+    err = capsys.readouterr().err
+    assert "No seed scored 'Source'" in err and "'Source model'" in err, err
