@@ -62,6 +62,13 @@ source, link by link, then SRST against DANN+RemixIT and against its DANN
 teacher. :func:`default_comparisons` adds every method against the source
 model."""
 
+CONTROL_COMPARISONS = (("DANN", "Control: DANN, beta = 0, no target"),)
+"""Comparisons with the recipe's controls (labels of ``evaluate.yaml``): DANN
+against the same source steps without the adversarial term and without
+target items, which separates the domain loss from source fine-tuning.
+:func:`default_comparisons` adds them after :data:`COMPARISONS` when both
+rows are present; every control is also compared with the source model."""
+
 ORDERING = (
     ("SRST (similar source)", "SRST (random source)"),
     ("SRST (random source)", "DANN+RemixIT"),
@@ -507,8 +514,9 @@ def method_order(rows_by_seed):
 
 
 def default_comparisons(methods, source=SOURCE, noisy=NOISY):
-    """:data:`COMPARISONS` whose two methods are present, then every method
-    (but the noisy input) against the source model.
+    """:data:`COMPARISONS` and :data:`CONTROL_COMPARISONS` whose two methods
+    are present, then every method (but the noisy input) against the source
+    model.
 
     Example
     -------
@@ -516,7 +524,11 @@ def default_comparisons(methods, source=SOURCE, noisy=NOISY):
     [('DANN', 'RemixIT'), ('RemixIT', 'Source model'), ('DANN', 'Source model'),
      ('X', 'Source model')]
     """
-    pairs = [pair for pair in COMPARISONS if pair[0] in methods and pair[1] in methods]
+    pairs = [
+        pair
+        for pair in COMPARISONS + CONTROL_COMPARISONS
+        if pair[0] in methods and pair[1] in methods
+    ]
     if source in methods:
         pairs += [
             (method, source)

@@ -235,10 +235,11 @@ def test_default_comparisons_paper_list_then_each_against_source():
         "SRST (random source)",
         "SRST (similar source)",
         "Target model",
-        "Source model + AdaBN (control)",
+        "Control: source model + AdaBN",
+        "Control: DANN, beta = 0, no target",
     ]
     pairs = default_comparisons(methods)
-    assert pairs[:7] == [
+    assert pairs[:8] == [
         ("SRST (similar source)", "SRST (random source)"),
         ("SRST (random source)", "DANN+RemixIT"),
         ("SRST (similar source)", "DANN+RemixIT"),
@@ -246,17 +247,19 @@ def test_default_comparisons_paper_list_then_each_against_source():
         ("DANN", "RemixIT"),
         ("RemixIT", "Source model"),
         ("SRST (similar source)", "DANN"),
+        ("DANN", "Control: DANN, beta = 0, no target"),
     ]
-    against_source = [a for a, b in pairs[7:] if b == "Source model"]
+    against_source = [a for a, b in pairs[8:] if b == "Source model"]
     assert against_source == [
         "DANN",
         "DANN+RemixIT",
         "SRST (random source)",
         "SRST (similar source)",
         "Target model",
-        "Source model + AdaBN (control)",
+        "Control: source model + AdaBN",
+        "Control: DANN, beta = 0, no target",
     ]
-    assert len(pairs) == 13
+    assert len(pairs) == 15
 
 
 # -------------------------------------------------------------- the files
