@@ -9,6 +9,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -204,3 +205,38 @@ def test_srst_yaml_ends_with_the_evaluation(chain):
     _, logs, _, _ = chain
     assert "Stage evaluate" in logs["srst"]
     assert "Results, per-utterance metrics and figures are in" in logs["srst"]
+
+
+def test_seeds_reuse_finished_seeds_and_write_one_report(chain):
+    """``--seeds``: finished seeds run nothing; the report sits beside them."""
+    experiment, _, rows, results_root = chain
+    shutil.copytree(experiment, experiment.parent / "1235")  # a finished seed
+    log = run_train(
+        "srst",
+        rows["srst"]["test_debug_flags"],
+        results_root,
+        extra=("--seeds", "1234,1235"),
+    )
+    assert "Going into epoch" not in log
+    assert "Seed 1234 (1 of 2)" in log and "Seed 1235 (2 of 2)" in log
+    assert log.count("every stage has finished already") == 2, log[-3000:]
+    report = experiment.parent / "seeds_1234_1235"
+    text = (report / "results.md").read_text()
+    for method in METHODS:
+        assert f"| {method} |" in text, (method, text[:3000])
+    means = list(csv.DictReader(open(report / "means.csv")))
+    per_seed = list(csv.DictReader(open(experiment / "results" / "per_utterance.csv")))
+    dann = [
+        float(r["si_sdri"])
+        for r in per_seed
+        if r["method"] == "DANN" and r["set"] == "target_test"
+    ]
+    pooled = next(
+        r
+        for r in means
+        if (r["method"], r["set"], r["snr"], r["metric"])
+        == ("DANN", "target_test", "all", "si_sdri")
+    )
+    # Two identical seeds: the mean is the single seed's mean.
+    assert float(pooled["mean"]) == pytest.approx(sum(dann) / len(dann), abs=1e-9)
+    assert pooled["seeds"] == "2"

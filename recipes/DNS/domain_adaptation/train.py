@@ -38,12 +38,18 @@ from speechbrain.utils.distributed import ddp_barrier, if_main_process, run_on_m
 from torch.utils.data import DataLoader
 
 from speechbrain_srst.adabn import reestimate_batch_norm
+from speechbrain_srst.aggregate import (
+    seeds_folder_name,
+    split_seeds_argument,
+    write_aggregate,
+)
 from speechbrain_srst.chain import (
     check_writable,
     follow_ups,
     load_stage,
     mark_done,
     overrides_for_planned,
+    parse_overrides,
     read_marker,
     stage_plan,
 )
@@ -480,10 +486,8 @@ def run_stage(hparams_file, run_opts, overrides):
     return results
 
 
-def main(argv):
+def run_chain(hparams_file, run_opts, overrides):
     """Runs the requested stage after its missing prerequisites, then its follow-ups."""
-    hparams_file, run_opts, overrides = sb.parse_arguments(argv)
-    sb.utils.distributed.ddp_init_group(run_opts)
     ran = 0
     for stage_file in [hparams_file, *follow_ups(hparams_file, overrides)]:
         stage_overrides = overrides_for_planned(stage_file, hparams_file, overrides)
@@ -496,6 +500,58 @@ def main(argv):
             ran += 1
     if not ran:
         print(f"{hparams_file}: every stage has finished already, nothing to do.")
+
+
+def evaluation_folder(hparams_file, overrides):
+    """The results folder of the chain's evaluation stage (``None`` if it has none)."""
+    for stage_file in [hparams_file, *follow_ups(hparams_file, overrides)]:
+        stage_overrides = overrides_for_planned(stage_file, hparams_file, overrides)
+        hparams = load_stage(stage_file, stage_overrides)
+        if hparams["stage"] == "evaluate":
+            return Path(hparams["output_folder"]), Path(hparams["experiment_folder"])
+    return None
+
+
+def run_seeds(hparams_file, run_opts, overrides, seeds):
+    """Runs the chain once per seed, then aggregates the seeds' results.
+
+    Each seed runs in its own folder (``<experiment>/<seed>/``); finished
+    stages and seeds are reused; the benchmark data (``data_seed``) is built
+    once and shared. The report goes to ``<experiment>/seeds_<a>_<b>_.../``.
+    """
+    overrides = parse_overrides(overrides)
+    folders = {}
+    for seed in seeds:
+        if if_main_process():  # printed: logging is set up by the first stage
+            print(f"Seed {seed} ({len(folders) + 1} of {len(seeds)})", flush=True)
+        seed_overrides = {**overrides, "seed": seed}
+        run_chain(hparams_file, run_opts, seed_overrides)
+        folders[seed] = evaluation_folder(hparams_file, seed_overrides)
+    if not if_main_process():
+        return
+    if any(folder is None for folder in folders.values()):
+        print(f"{hparams_file}: the chain has no evaluation: no report over seeds.")
+        return
+    experiment = folders[seeds[0]][1]
+    output = experiment / seeds_folder_name(seeds)
+    result = write_aggregate(
+        {seed: folder for seed, (folder, _) in folders.items()},
+        output,
+        title=f"Results over seeds {', '.join(map(str, seeds))}: {experiment.name}",
+    )
+    print(result["markdown"])
+    print(f"Results over the seeds are in {output.resolve()}")
+
+
+def main(argv):
+    """Runs the chain, or with ``--seeds A,B,C`` once per seed and aggregates."""
+    seeds, argv = split_seeds_argument(argv)
+    hparams_file, run_opts, overrides = sb.parse_arguments(argv)
+    sb.utils.distributed.ddp_init_group(run_opts)
+    if seeds is None:
+        run_chain(hparams_file, run_opts, overrides)
+    else:
+        run_seeds(hparams_file, run_opts, overrides, seeds)
 
 
 if __name__ == "__main__":
