@@ -54,6 +54,7 @@ Authors
 
 import ctypes
 import importlib.util
+import logging
 import os
 
 import numpy as np
@@ -80,6 +81,8 @@ DISPLAY_NAMES = {
 """Method names of the peers in the results tables and the CSV."""
 
 _FLOAT_P = ctypes.POINTER(ctypes.c_float)
+
+logger = logging.getLogger(__name__)
 
 
 class PeerNotInstalledError(ImportError):
@@ -181,6 +184,62 @@ def load_peer(name, num_threads=None):
     if name == "NSNet2":
         return NSNet2(num_threads=num_threads)
     return RNNoise()
+
+
+def peers_from_setting(setting, num_threads=None):
+    """The peers asked for by an ``off_the_shelf_peers`` setting.
+
+    Arguments
+    ---------
+    setting : str or list of str or None
+        ``"auto"``: every installed peer (a missing package is logged, not
+        raised); a list: exactly these peers (a missing package raises
+        :class:`PeerNotInstalledError`); ``[]`` or ``None``: none.
+    num_threads : int, optional
+        Threads of the ONNX runtime (NSNet2).
+
+    Returns
+    -------
+    dict
+        ``{display name: Peer}`` in table order (:data:`DISPLAY_NAMES`).
+
+    Raises
+    ------
+    PeerNotInstalledError
+        A listed peer's package is missing.
+    ValueError
+        An unknown name or setting.
+
+    Example
+    -------
+    >>> peers_from_setting([])
+    {}
+    >>> peers_from_setting("all")
+    Traceback (most recent call last):
+    ...
+    ValueError: off_the_shelf_peers must be auto or a list of [...], got 'all'.
+    """
+    if setting is None:
+        return {}
+    if setting == "auto":
+        names = installed_peers()
+        for name in PACKAGES:
+            if name not in names:
+                logger.warning(
+                    "%s It is left out of the tables.", missing_message(name)
+                )
+    elif isinstance(setting, (list, tuple)):
+        names = list(setting)
+    else:
+        raise ValueError(
+            f"off_the_shelf_peers must be auto or a list of {sorted(PACKAGES)}, "
+            f"got {setting!r}."
+        )
+    peers = {}
+    for name in names:
+        peer = load_peer(name, num_threads)  # checks the name first
+        peers[DISPLAY_NAMES[name]] = peer
+    return peers
 
 
 class Peer:

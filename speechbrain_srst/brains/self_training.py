@@ -166,8 +166,12 @@ class SelfTrainingBrain(StageBrain):
     labelled held-out source set (``src_``, the source items closest to the
     target) and, for analysis only, on a labelled target set (``tgt_``). The
     loss used to keep checkpoints is the source enhancement loss, never a
-    target one.
+    target one. With ``valid_dnsmos`` set (a
+    :class:`speechbrain_srst.dnsmos.ValidationDNSMOS`), the student's DNSMOS
+    on the noisy target items is logged too (``tgt_dnsmos_*``, no label used).
     """
+
+    valid_dnsmos = None
 
     def on_fit_start(self):
         """Prepares the frozen teacher before the usual start (and recovery)."""
@@ -348,6 +352,9 @@ class SelfTrainingBrain(StageBrain):
             self.metrics.append(
                 "tgt_si_sdr", si_sdr(outputs["target_speech"], batch.tgt_clean.data)
             )
+            if self.valid_dnsmos is not None:  # label-free, logged only
+                for name, values in self.valid_dnsmos(outputs["target_speech"]).items():
+                    self.metrics.append(name, values)
         return loss
 
     def on_stage_end(self, stage, stage_loss, epoch=None):
