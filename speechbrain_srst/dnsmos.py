@@ -141,7 +141,8 @@ class DNSMOS:
         Returns
         -------
         dict
-            ``{"sig", "bak", "ovrl"}`` as floats (1 to 5).
+            ``{"sig", "bak", "ovrl"}`` as floats (a 1-5 opinion scale; the
+            calibration polynomial can go slightly below 1).
         """
         if hasattr(wave, "detach"):
             wave = wave.detach().cpu().numpy()

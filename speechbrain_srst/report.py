@@ -377,8 +377,8 @@ def off_the_shelf_notes(methods, metrics=()):
         )
     if any(metric in DNSMOS_METRICS for metric in metrics):
         notes.append(
-            "DNSMOS (P.835 SIG, BAK, OVRL; 1 to 5) needs no clean reference; "
-            "first 9.01 s window of each clip repeated to that length "
+            "DNSMOS (P.835 SIG, BAK, OVRL; opinion scale 1-5) needs no clean "
+            "reference; first 9.01 s window of each clip repeated to that length "
             "(`speechbrain_srst/dnsmos.py`)."
         )
     return notes
