@@ -2,7 +2,7 @@
 """Inference speed and memory of our U-Net against peer enhancement models.
 
     python benchmarks/inference_peers.py [--threads 2] [--repeats 5]
-        [--device cpu|cuda] [--paired PEER [--rounds 15]]
+        [--device cpu|cuda] [--paired PEER [--rounds 15] [--clock wall|cpu]]
 
 Each model runs in its own process (so peak memory is its own), on the same
 10-second clips at batch 1 and batch 8, and prints one table row:
@@ -17,7 +17,9 @@ the repeats after warm-up) and the process's peak resident memory (with
 alternating them call by call (so both see the same moment of a machine
 whose speed drifts, and the same allocator settings), and prints for each
 batch size the median RTF of both, the median of the per-round ratios and
-how many rounds the enhancer won.
+how many rounds the enhancer won. ``--clock cpu`` times each call by the
+process's CPU time instead of the wall clock (for a machine shared with
+other jobs; use it with ``--threads 1``, since waiting threads may spin).
 
 Peers, built in this environment from SpeechBrain's own lobes, each with the
 STFT front-end it needs (512-point, hop 256, 16 kHz, so the work is alike):
@@ -49,12 +51,14 @@ runtimes and are not counted.
 """
 
 import argparse
+import functools
 import importlib.util
 import json
 import resource
 import statistics
 import subprocess
 import sys
+import time
 
 import torch
 from model_speed import median_time  # this folder is on sys.path when run
@@ -189,8 +193,21 @@ def measure(name, threads, repeats, device="cpu"):
 
 
 @torch.no_grad()
-def paired(peer, threads, rounds, device="cpu"):
-    """Alternates the enhancer and ``peer`` call by call; prints the ratios."""
+def cpu_seconds(function):
+    """CPU time of ``function()`` in this process (all its threads)."""
+    start = time.process_time()
+    function()
+    return time.process_time() - start
+
+
+def paired(peer, threads, rounds, device="cpu", clock="wall"):
+    """Alternates the enhancer and ``peer`` call by call; prints the ratios.
+
+    ``clock="cpu"`` times each call by the CPU time of the process instead
+    of the wall clock: on a machine shared with other jobs it counts what
+    the models computed, not the time they waited for a core (with more
+    than one thread, it also counts threads that spin while waiting).
+    """
     torch.set_num_threads(threads)
     missing = missing_package(peer)
     if missing:
@@ -200,7 +217,7 @@ def paired(peer, threads, rounds, device="cpu"):
     }
     print(
         f"torch {torch.__version__}, {device}, {threads} threads, "
-        f"10 s clips, {rounds} rounds"
+        f"10 s clips, {rounds} rounds, {clock} clock"
     )
     print(
         f"| batch | RTF srst_enhancer | RTF {peer} "
@@ -212,7 +229,11 @@ def paired(peer, threads, rounds, device="cpu"):
         times = {name: [] for name in models}
         for round_index in range(rounds + 2):  # the first two are warm-up
             for name, model in models.items():
-                elapsed = median_time(lambda: model(wavs), 1, warmup=0, device=device)  # noqa: B023
+                call = functools.partial(model, wavs)
+                if clock == "cpu":
+                    elapsed = cpu_seconds(call)
+                else:
+                    elapsed = median_time(call, 1, warmup=0, device=device)
                 if round_index >= 2:
                     times[name].append(elapsed / (batch * CLIP_SECONDS))
         ours, theirs = times["srst_enhancer"], times[peer]
@@ -233,10 +254,18 @@ def main():
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--paired", choices=PEERS[2:], help="one peer, alternated")
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="--paired: time calls by wall clock or by the process's CPU time",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.paired:
-        paired(args.paired, args.threads, args.rounds, args.device)
+        if args.clock == "cpu" and args.device != "cpu":
+            parser.error("--clock cpu measures CPU work: use it with --device cpu")
+        paired(args.paired, args.threads, args.rounds, args.device, args.clock)
         return
     if args.worker:
         result = measure(args.worker, args.threads, args.repeats, args.device)
