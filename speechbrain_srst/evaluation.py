@@ -490,7 +490,7 @@ def write_rows_csv(rows, path):
     >>> path = os.path.join(tempfile.mkdtemp(), "rows.csv")
     >>> write_rows_csv([row], path)
     >>> open(path).read().splitlines()[1]
-    'Noisy,,0,,,nan,,,,,,,'
+    'Noisy,,0,,,,nan,,,,,,,'
     """
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
