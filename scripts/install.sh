@@ -12,6 +12,8 @@ source "$venv/bin/activate"
 stamp="$venv/.srst-installed"
 if [ ! -f "$stamp" ] || [ "$root/constraints.txt" -nt "$stamp" ] || [ "$root/setup.py" -nt "$stamp" ]; then
     python -m pip install --quiet --upgrade pip
-    python -m pip install --quiet -c "$root/constraints.txt" -e "$root[dev]"
+    # peers, dnsmos: the optional off-the-shelf denoisers and DNSMOS scored by
+    # the evaluation (about 200 MB of wheels; SRST_EXTRAS=dev leaves them out)
+    python -m pip install --quiet -c "$root/constraints.txt" -e "$root[${SRST_EXTRAS:-dev,peers,dnsmos}]"
     touch "$stamp"
 fi

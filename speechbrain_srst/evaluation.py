@@ -20,6 +20,7 @@ from pesq import pesq
 from pystoi import stoi
 from threadpoolctl import threadpool_limits
 
+from speechbrain_srst.dnsmos import DNSMOS_METRICS, dnsmos_scores
 from speechbrain_srst.losses import si_sdr
 
 
@@ -92,8 +93,8 @@ CSV_COLUMNS = (
     "pesq_error",
     "stoi_error",
     "si_sdr_error",
-)
-"""Columns of ``per_utterance.csv``, in order."""
+) + DNSMOS_METRICS
+"""Columns of ``per_utterance.csv``, in order (DNSMOS ones empty unless scored)."""
 
 ERROR_FIELDS = {
     "pesq": "pesq_error",
@@ -293,6 +294,43 @@ def _pesq(clean, enhanced, sample_rate):
         return float(pesq(sample_rate, clean, enhanced, mode)), ""
     except Exception as error:  # any PESQ failure is recorded, not raised
         return float("nan"), _error_text(error)
+
+
+def compute_metrics_dnsmos(enhanced, clean, noisy, sample_rate=16000):
+    """:func:`compute_metrics` plus DNSMOS SIG, BAK and OVRL of ``enhanced``.
+
+    DNSMOS needs no reference (see :mod:`speechbrain_srst.dnsmos`; optional
+    package ``speechmos``). Each process scores with its own single-threaded
+    ONNX session. A DNSMOS failure leaves NaN in its columns and its message
+    in ``pesq_error`` (after PESQ's, if any); it is never raised.
+
+    Arguments
+    ---------
+    enhanced : numpy.ndarray or torch.Tensor
+        Speech estimate, 1-D, at 16 kHz.
+    clean : numpy.ndarray or torch.Tensor
+        Clean reference, 1-D.
+    noisy : numpy.ndarray or torch.Tensor
+        Input mixture, 1-D.
+    sample_rate : int
+        16000 (DNSMOS's only rate).
+
+    Returns
+    -------
+    dict
+        The entries of :func:`compute_metrics` and ``dnsmos_sig``,
+        ``dnsmos_bak``, ``dnsmos_ovrl``.
+    """
+    scores = compute_metrics(enhanced, clean, noisy, sample_rate)
+    try:
+        if sample_rate != 16000:
+            raise ValueError(f"DNSMOS needs 16 kHz audio, got {sample_rate} Hz")
+        scores.update(dnsmos_scores(_to_numpy(enhanced)))
+    except Exception as error:  # recorded like a PESQ failure, never raised
+        scores.update(dict.fromkeys(DNSMOS_METRICS, float("nan")))
+        message = f"DNSMOS: {_error_text(error)}"
+        scores["pesq_error"] = "; ".join(filter(None, [scores["pesq_error"], message]))
+    return scores
 
 
 def _failed(error):
@@ -539,7 +577,7 @@ def write_rows_csv(rows, path):
     >>> path = os.path.join(tempfile.mkdtemp(), "rows.csv")
     >>> write_rows_csv([row], path)
     >>> open(path).read().splitlines()[1]
-    'Noisy,,0,,,,nan,,,,,,'
+    'Noisy,,0,,,,nan,,,,,,,,,'
     """
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
@@ -562,6 +600,7 @@ def evaluate_methods(
     sample_rate=16000,
     timeout=300.0,
     csv_name="per_utterance.csv",
+    metric_fn=compute_metrics,
 ):
     """Enhances every test utterance with every method and scores it.
 
@@ -593,6 +632,9 @@ def evaluate_methods(
         Seconds the metrics of one utterance may take in a worker.
     csv_name : str
         File name of the CSV.
+    metric_fn : callable
+        Per-utterance metrics (:func:`compute_metrics`, or
+        :func:`compute_metrics_dnsmos` to add the DNSMOS columns).
 
     Returns
     -------
@@ -640,7 +682,11 @@ def evaluate_methods(
                     model.train(was_training)
 
     scores = score_utterances(
-        jobs(), num_workers=num_workers, sample_rate=sample_rate, timeout=timeout
+        jobs(),
+        num_workers=num_workers,
+        sample_rate=sample_rate,
+        timeout=timeout,
+        metric_fn=metric_fn,
     )
     rows = []
     for key, values in scores.items():
@@ -656,6 +702,9 @@ def evaluate_methods(
         row.update({name: float(values[name]) for name in METRICS})
         for field in dict.fromkeys(ERROR_FIELDS.values()):
             row[field] = values.get(field, "")
+        row.update(
+            {name: float(values[name]) for name in DNSMOS_METRICS if name in values}
+        )
         rows.append(row)
     write_rows_csv(rows, os.path.join(output_folder, csv_name))
     return rows

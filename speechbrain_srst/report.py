@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from speechbrain_srst.dnsmos import DNSMOS_METRICS  # noqa: E402
 from speechbrain_srst.evaluation import ERROR_FIELDS, METRICS  # noqa: E402
 from speechbrain_srst.selection import number_to_keep  # noqa: E402
 
@@ -38,11 +39,25 @@ LABELS = {
     "stoi": "STOI",
     "si_sdr": "SI-SDR (dB)",
     "si_sdri": "SI-SDRi (dB)",
+    "dnsmos_sig": "DNSMOS SIG",
+    "dnsmos_bak": "DNSMOS BAK",
+    "dnsmos_ovrl": "DNSMOS OVRL",
 }
 """Column titles of the metrics."""
 
-DECIMALS = {"pesq": 3, "stoi": 3, "si_sdr": 2, "si_sdri": 2}
+DECIMALS = {
+    "pesq": 3,
+    "stoi": 3,
+    "si_sdr": 2,
+    "si_sdri": 2,
+    "dnsmos_sig": 2,
+    "dnsmos_bak": 2,
+    "dnsmos_ovrl": 2,
+}
 """Decimals shown per metric."""
+
+OFF_THE_SHELF = "(off-the-shelf)"
+"""Suffix of the method names of off-the-shelf pretrained peers."""
 
 CI_NOTE = (
     "mean ± half-width of the 95 % confidence interval of the mean "
@@ -89,6 +104,8 @@ def load_rows(csv_path):
     with open(csv_path, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             for name in METRICS:
+                row[name] = _number(row.get(name))
+            for name in DNSMOS_METRICS:  # empty (nan) where DNSMOS was not scored
                 row[name] = _number(row.get(name))
             snr = _number(row.get("snr"))
             row["snr"] = int(snr) if math.isfinite(snr) and snr == int(snr) else snr
@@ -345,7 +362,46 @@ def table1_markdown(
         + ") with the fewest values left out in that column.",
     ]
     notes += _failure_notes(rows, methods, metrics)
+    notes += off_the_shelf_notes(methods, metrics)
     return "\n".join(lines) + "\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
+
+
+def off_the_shelf_notes(methods, metrics=()):
+    """Footnotes on the off-the-shelf rows and the DNSMOS columns of Table 1.
+
+    Arguments
+    ---------
+    methods : sequence of str
+        The methods of the table.
+    metrics : sequence of str
+        Its metrics.
+
+    Returns
+    -------
+    list of str
+        Zero, one or two footnotes.
+
+    Example
+    -------
+    >>> off_the_shelf_notes(["DANN", "RNNoise (off-the-shelf)"])[0][:40]
+    'RNNoise (off-the-shelf): pretrained deno'
+    """
+    notes = []
+    peers = [method for method in methods if method.endswith(OFF_THE_SHELF)]
+    if peers:
+        notes.append(
+            ", ".join(peers) + ": pretrained denoisers used as shipped in their "
+            "packages (not trained or adapted here; `speechbrain_srst/peers.py`), "
+            "run at their native rate (DeepFilterNet 3 and RNNoise at 48 kHz, "
+            "resampled from and back to 16 kHz) with their delay compensated."
+        )
+    if any(metric in DNSMOS_METRICS for metric in metrics):
+        notes.append(
+            "DNSMOS (P.835 SIG, BAK, OVRL; opinion scale 1-5) needs no clean "
+            "reference; first 9.01 s window of each clip repeated to that length "
+            "(`speechbrain_srst/dnsmos.py`)."
+        )
+    return notes
 
 
 def _paired_gap(rows, target_method, source_method, metric):

@@ -168,8 +168,12 @@ class SelfTrainingBrain(StageBrain):
     with the teacher's SI-SDR on the same target items
     (``teacher_tgt_si_sdr``: how good the pseudo-labels are, epoch by epoch). The
     loss used to keep checkpoints is the source enhancement loss, never a
-    target one.
+    target one. With ``valid_dnsmos`` set (a
+    :class:`speechbrain_srst.dnsmos.ValidationDNSMOS`), the student's DNSMOS
+    on the noisy target items is logged too (``tgt_dnsmos_*``, no label used).
     """
+
+    valid_dnsmos = None
 
     def on_fit_start(self):
         """Prepares the frozen teacher before the usual start (and recovery)."""
@@ -356,6 +360,10 @@ class SelfTrainingBrain(StageBrain):
                 "teacher_tgt_si_sdr",
                 si_sdr(outputs["teacher_speech"], batch.tgt_clean.data),
             )
+            if self.valid_dnsmos is not None:  # label-free, logged only
+                scores = self.valid_dnsmos(outputs["target_speech"])
+                for name, values in scores.items():
+                    self.metrics.append(name, values)
         return loss
 
     def on_stage_end(self, stage, stage_loss, epoch=None):

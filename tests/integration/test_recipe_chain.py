@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from speechbrain_srst.dnsmos import dnsmos_available
+from speechbrain_srst.peers import DISPLAY_NAMES, installed_peers
+
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "recipes" / "DNS" / "domain_adaptation"
 ORDER = [
@@ -182,16 +185,24 @@ def test_evaluation_covers_every_method_snr_and_metric(chain):
     results = chain[0] / "results"
     rows = list(csv.DictReader(open(results / "per_utterance.csv")))
     target_rows = [r for r in rows if r["set"] == "target_test"]
-    assert {r["method"] for r in target_rows} == set(METHODS)
+    # off_the_shelf_peers: auto adds the peers installed here (target_test only)
+    peers = [DISPLAY_NAMES[name] for name in installed_peers()]
+    assert {r["method"] for r in target_rows} == set(METHODS + peers)
     assert {r["snr"] for r in target_rows} == {"-5", "0", "5"}
     english = {r["method"] for r in rows if r["set"] == "english_test"}
     assert english == {"Noisy", "Source model", "Target model"}
     table = (results / "results.md").read_text()
-    for method in METHODS:
+    for method in METHODS + peers:
         assert f"| {method} |" in table, method
+    dnsmos = ("DNSMOS SIG", "DNSMOS BAK", "DNSMOS OVRL") if dnsmos_available() else ()
     for snr in (-5, 0, 5):
-        for metric in ("PESQ", "STOI", "SI-SDR (dB)", "SI-SDRi (dB)"):
+        for metric in ("PESQ", "STOI", "SI-SDR (dB)", "SI-SDRi (dB)", *dnsmos):
             assert f"SNR={snr} {metric}" in table
+    if dnsmos:
+        ovrl = [float(r["dnsmos_ovrl"]) for r in target_rows]
+        assert all(0.5 <= value <= 5.0 for value in ovrl), ovrl  # calibrated 1-5
+        srst_log = (chain[0] / "srst" / "train_log.txt").read_text()
+        assert "valid tgt_dnsmos_ovrl" in srst_log
     assert "Table 2" in table and "Gap" in table
 
 

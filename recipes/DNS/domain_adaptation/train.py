@@ -60,8 +60,17 @@ from speechbrain_srst.data.datasets import (
     load_manifest,
 )
 from speechbrain_srst.data.experiment import prepare_experiment_data
-from speechbrain_srst.evaluation import evaluate_methods, mean_si_sdr, write_rows_csv
+from speechbrain_srst.dnsmos import DNSMOS_METRICS, use_dnsmos, validation_dnsmos
+from speechbrain_srst.evaluation import (
+    METRICS,
+    compute_metrics,
+    compute_metrics_dnsmos,
+    evaluate_methods,
+    mean_si_sdr,
+    write_rows_csv,
+)
 from speechbrain_srst.export import export_model
+from speechbrain_srst.peers import peers_from_setting
 from speechbrain_srst.report import figure3, training_curves, write_report
 from speechbrain_srst.selection import (
     score_target_likeness,
@@ -317,6 +326,10 @@ def run_self_training(hparams, run_opts):
     """Stage 5: RemixIT / DANN+RemixIT / SRST (similar or random source)."""
     load_pretrained(hparams)
     brain = make_brain(hparams, run_opts)
+    # label-free validation signal, logged only (see the recipe README)
+    brain.valid_dnsmos = validation_dnsmos(
+        hparams["valid_dnsmos"], hparams["valid_dnsmos_items_per_batch"]
+    )
     source_pool = None
     source_valid = MixtureDataset(manifest(hparams, "source_valid"))
     if hparams["use_source"]:
@@ -382,8 +395,14 @@ def run_evaluate(hparams, run_opts):
         name: None if stage is None else load_method_model(hparams, stage)
         for name, stage in hparams["methods"].items()
     }
+    peers = peers_from_setting(hparams["off_the_shelf_peers"])
+    methods.update(peers)
+    dnsmos = use_dnsmos(hparams["dnsmos"])
     rows = []
     for set_name, names in hparams["test_sets"].items():
+        if set_name in hparams["off_the_shelf_sets"]:
+            names = list(names) + list(peers)
+        scored = dnsmos and set_name in hparams["dnsmos_sets"]
         datasets = {
             (set_name, snr): data for snr, data in test_sets(hparams, set_name).items()
         }
@@ -397,6 +416,7 @@ def run_evaluate(hparams, run_opts):
             num_workers=hparams["metric_workers"],
             device=device,
             csv_name=f"per_utterance_{set_name}.csv",
+            metric_fn=compute_metrics_dnsmos if scored else compute_metrics,
         )
     write_rows_csv(rows, output / "per_utterance.csv")
     selection = Path(hparams["selection_folder"])
@@ -418,8 +438,9 @@ def run_evaluate(hparams, run_opts):
     markdown = write_report(
         output,
         rows,
-        list(hparams["methods"]),
+        list(hparams["methods"]) + list(peers),
         {
+            "table1": {"metrics": METRICS + (DNSMOS_METRICS if dnsmos else ())},
             "title": f"Results: {hparams['experiment_name']}, seed {hparams['seed']}",
             "hardware": hardware_description(device),
             "wall_time": f"{training + evaluation:.0f} s in all "
