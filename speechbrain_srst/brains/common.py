@@ -160,20 +160,20 @@ class StageBrain(sb.Brain):
             raise TypeError(
                 f"{name} has no option {unknown}; it has {sorted(options)}."
             )
-        missing = sorted(
-            k for k, v in options.items() if v is REQUIRED and k not in given
-        )
-        if missing:
-            raise TypeError(f"{name} needs the option(s) {missing}.")
-        super().__init__(*args, **kwargs)
-        in_hparams = vars(self.hparams) if hasattr(self, "hparams") else {}
-        ignored = sorted(k for k in options if k in in_hparams and k not in given)
+        hparams = kwargs.get("hparams", args[2] if len(args) > 2 else None) or {}
+        ignored = sorted(k for k in options if k in hparams and k not in given)
         if ignored:
             raise TypeError(
                 f"{name}: the hparams hold {ignored}, which the Brain takes as "
                 "arguments: pass them (in a YAML, below brain_class, e.g. "
                 f"'{ignored[0]}: !ref <{ignored[0]}>')."
             )
+        missing = sorted(
+            k for k, v in options.items() if v is REQUIRED and k not in given
+        )
+        if missing:
+            raise TypeError(f"{name} needs the option(s) {missing}.")
+        super().__init__(*args, **kwargs)
         for key, default in options.items():
             setattr(self, key, given.get(key, default))
 

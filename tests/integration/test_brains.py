@@ -133,18 +133,16 @@ def self_training(tmp_path, mode, epochs=1, use_source=False, **extra):
     torch.manual_seed(0)
     student, teacher = UNet([8, 16]), UNet([8, 16])
     teacher.load_state_dict(student.state_dict())
-    hparams = hparams_for(
-        tmp_path,
-        epochs=epochs,
-        teacher=teacher,
-        teacher_mode=mode,
-        ema_momentum=0.75,
-        teacher_update_interval=1,
-        use_source=use_source,
-        source_share_start=0.5,
-        source_share_step=0.25,
-        **extra,
-    )
+    options = {
+        "teacher": teacher,
+        "teacher_mode": mode,
+        "ema_momentum": 0.75,
+        "teacher_update_interval": 1,
+        "use_source": use_source,
+        "source_share_start": 0.5,
+        "source_share_step": 0.25,
+    }
+    hparams = hparams_for(tmp_path, epochs=epochs, **{**options, **extra})
     brain = make(SelfTrainingBrain, {"model": student}, hparams)
     source = items(8, 5) if use_source else None
     train = DomainPairDataset(items(8, 1, False), source, seed=0)
