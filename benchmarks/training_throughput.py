@@ -36,7 +36,6 @@ import train as recipe  # noqa: E402  (the recipe's glue: datasets, Brains)
 
 from speechbrain_srst.chain import load_stage  # noqa: E402
 from speechbrain_srst.data.datasets import DomainPairDataset, MixtureDataset  # noqa: E402
-from speechbrain_srst.data.experiment import prepare_experiment_data  # noqa: E402
 
 STAGES = ("supervised", "classifier", "dann", "remixit", "srst")
 
@@ -86,7 +85,7 @@ def measure(stage, args, results_root):
     if args.num_workers is not None:
         overrides["num_workers"] = args.num_workers
     hparams = load_stage(RECIPE / "hparams" / f"{stage}.yaml", overrides)
-    prepare_experiment_data(hparams)
+    recipe.prepare_data(hparams)
     batch_size = hparams["batch_size"]
     dataset = train_dataset(stage, hparams)
     count = min(len(dataset), (args.warmup + args.steps) * batch_size)

@@ -3,9 +3,17 @@
 Every stage YAML names the YAML files it needs in ``requires`` (paths relative
 to its own folder). :func:`stage_plan` lists what must run, in order, so that
 ``python train.py hparams/srst.yaml`` trains every missing prerequisite first;
-a stage whose ``output_folder`` holds a completion marker
+a stage whose ``stage_folder`` holds a completion marker
 (:data:`DONE_MARKER`, written by :func:`mark_done` after the model is saved)
-is reused. A stage that was interrupted has no marker and runs again, and
+is reused.
+
+``output_folder`` is the folder of one run (one experiment, one seed:
+``results/<experiment>/<seed>`` by default) and reaches every stage of the
+chain; each stage writes below it, in ``stage_folder``
+(``<output_folder>/<stage_name>``). ``--output_folder X`` thus moves the
+whole chain to ``X/<stage>/``, as SpeechBrain's recipe tests expect.
+
+A stage that was interrupted has no marker and runs again, and
 SpeechBrain's checkpointer resumes it where it stopped.
 
 Authors
@@ -26,7 +34,7 @@ STAGE_ONLY_KEYS = (
     "stage_name",
     "requires",
     "then",
-    "output_folder",
+    "stage_folder",
     "save_folder",
     "model_folder",
     "train_log",
@@ -123,29 +131,83 @@ def load_stage(hparams_file, overrides=None):
         return load_hyperpyyaml(handle, overrides_for(hparams_file, overrides))
 
 
-def required_files(hparams_file, hparams):
-    """Returns the absolute paths of the YAML files a stage requires."""
+def sibling_files(hparams_file, names):
+    """Absolute paths of YAML files named relative to ``hparams_file``'s folder.
+
+    Example
+    -------
+    >>> [p.name for p in sibling_files("/r/hparams/srst.yaml", ["dann.yaml"])]
+    ['dann.yaml']
+    """
     folder = Path(hparams_file).resolve().parent
-    return [folder / name for name in hparams.get("requires", []) or []]
+    return [folder / name for name in names or []]
 
 
-def read_marker(output_folder):
-    """Returns what :func:`mark_done` recorded, or ``{}`` if not finished."""
-    marker = Path(output_folder) / DONE_MARKER
+def stage_folder(hparams, hparams_file="the stage YAML"):
+    """The folder a stage writes to (its YAML's ``stage_folder``).
+
+    Arguments
+    ---------
+    hparams : dict
+        The stage's loaded hyperparameters.
+    hparams_file : str or Path
+        The YAML file, named in the error.
+
+    Returns
+    -------
+    str
+        ``hparams["stage_folder"]``.
+
+    Raises
+    ------
+    KeyError
+        The YAML has no ``stage_folder`` (a YAML written for the layout where
+        ``output_folder`` was the stage's own folder).
+
+    Example
+    -------
+    >>> stage_folder({"stage_folder": "results/x/1/dann"})
+    'results/x/1/dann'
+    """
+    if "stage_folder" not in hparams:
+        raise KeyError(
+            f"{hparams_file} has no 'stage_folder'. output_folder is the run "
+            "folder (results/<experiment>/<seed>) shared by every stage; add "
+            "'stage_folder: !ref <output_folder>/<stage_name>' and write the "
+            "stage's files (save_folder, model_folder, train_log) below it."
+        )
+    return hparams["stage_folder"]
+
+
+def read_marker(folder):
+    """Returns what :func:`mark_done` recorded in a stage folder, or ``{}``."""
+    marker = Path(folder) / DONE_MARKER
     if not marker.is_file():
         return {}
     return json.loads(marker.read_text())
 
 
-def follow_ups(hparams_file, overrides=None):
-    """The YAML files to run after a stage (its ``then`` list), as paths.
+def follow_ups(hparams_file, overrides=None, *, next_stages):
+    """The YAML files to run after a stage, as paths.
 
-    ``srst.yaml`` names ``evaluate.yaml`` there, so the main command ends
-    with the results of every method; ``--then "[]"`` skips it.
+    Arguments
+    ---------
+    hparams_file : str or Path
+        The stage the user asked for.
+    overrides : str or dict, optional
+        The user's overrides.
+    next_stages : callable
+        ``next_stages(hparams)`` returns the names of the YAML files to run
+        after the stage (the recipe reads its YAML's ``then`` list:
+        ``srst.yaml`` names ``evaluate.yaml`` there, so the main command ends
+        with the results of every method; ``--then "[]"`` skips it).
+
+    Returns
+    -------
+    list of Path
     """
-    hparams_file = Path(hparams_file).resolve()
     hparams = load_stage(hparams_file, overrides)
-    return [hparams_file.parent / name for name in hparams.get("then", []) or []]
+    return sibling_files(hparams_file, next_stages(hparams))
 
 
 def overrides_for_planned(planned_file, requested_file, overrides):
@@ -183,12 +245,12 @@ def check_writable(folder):
         ) from error
 
 
-def is_done(output_folder):
-    """Whether a stage finished in ``output_folder``."""
-    return (Path(output_folder) / DONE_MARKER).is_file()
+def is_done(folder):
+    """Whether a stage finished in its stage folder ``folder``."""
+    return (Path(folder) / DONE_MARKER).is_file()
 
 
-def mark_done(output_folder, info=None):
+def mark_done(folder, info=None):
     """Writes the completion marker of a stage (last, after the model is saved).
 
     Example
@@ -201,14 +263,14 @@ def mark_done(output_folder, info=None):
     >>> is_done(folder)
     True
     """
-    marker = Path(output_folder) / DONE_MARKER
+    marker = Path(folder) / DONE_MARKER
     temporary = marker.with_suffix(".tmp")
     record = {"finished": time.strftime("%Y-%m-%d %H:%M:%S"), **(info or {})}
     temporary.write_text(json.dumps(record, indent=2))
     temporary.replace(marker)
 
 
-def stage_plan(hparams_file, overrides=None, _seen=None, _stack=()):
+def stage_plan(hparams_file, overrides=None, *, prerequisites, _seen=None, _stack=()):
     """Lists the stage files to run, prerequisites first, skipping finished ones.
 
     Arguments
@@ -217,6 +279,10 @@ def stage_plan(hparams_file, overrides=None, _seen=None, _stack=()):
         The stage the user asked for.
     overrides : str or dict, optional
         The user's overrides (each stage takes the keys it defines).
+    prerequisites : callable
+        ``prerequisites(hparams)`` returns the names of the YAML files (next
+        to the stage's own) that a stage needs first; the recipe reads its
+        YAML's ``requires`` list.
 
     Returns
     -------
@@ -240,17 +306,21 @@ def stage_plan(hparams_file, overrides=None, _seen=None, _stack=()):
         return []
     seen.add(hparams_file)
     hparams = load_stage(hparams_file, overrides)
-    if is_done(hparams["output_folder"]):
+    if is_done(stage_folder(hparams, hparams_file)):
         return []
     plan = []
-    for required in required_files(hparams_file, hparams):
+    for required in sibling_files(hparams_file, prerequisites(hparams)):
         if not required.is_file():
             raise FileNotFoundError(
                 f"{hparams_file.name} requires {required}, which does not exist."
             )
         plan.extend(
             stage_plan(
-                required, shared_overrides(overrides), seen, (*_stack, hparams_file)
+                required,
+                shared_overrides(overrides),
+                prerequisites=prerequisites,
+                _seen=seen,
+                _stack=(*_stack, hparams_file),
             )
         )
     plan.append(hparams_file)

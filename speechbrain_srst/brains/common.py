@@ -100,6 +100,11 @@ class PlateauEpochCounter(EpochCounterWithStopper):
             )
 
 
+REQUIRED = object()
+"""Marks a Brain option without a default (see :attr:`StageBrain.OPTIONS`)."""
+BRAIN_ARGUMENTS = ("modules", "opt_class", "hparams", "run_opts", "checkpointer")
+
+
 class StageBrain(sb.Brain):
     """A Brain that averages named metrics per stage and logs them per epoch.
 
@@ -116,10 +121,75 @@ class StageBrain(sb.Brain):
     what they were before the batch); after ``nonfinite_patience`` (a
     SpeechBrain run option, 3 by default) such batches in a row, training
     stops with :class:`NonFiniteLossError`.
+
+    A Brain's own options (:attr:`OPTIONS`, merged over the class and its
+    parents) are constructor arguments, kept as attributes of the same name,
+    so a YAML gives them where it names the class::
+
+        brain_class: !name:speechbrain_srst.brains.domain.DANNBrain
+            beta: !ref <beta>
+
+    Arguments
+    ---------
+    *args, **kwargs
+        SpeechBrain's ``Brain`` arguments (``modules``, ``opt_class``,
+        ``hparams``, ``run_opts``, ``checkpointer``) and the options.
+
+    Raises
+    ------
+    TypeError
+        An unknown option, a missing required one, or an option left in
+        ``hparams`` only (it would be ignored); the message names them.
     """
+
+    OPTIONS = {"lr_annealing": None, "lr_plateau_factor": None}
+    """Options and their defaults: ``lr_annealing``, an epoch scheduler
+    (e.g. ``LinearScheduler``, or a ``NewBobScheduler`` called with the
+    validation loss); ``lr_plateau_factor``, the learning-rate factor of an
+    epoch without improvement (with :class:`PlateauEpochCounter`)."""
 
     consecutive_nonfinite = 0
     skip_step = False
+
+    def __init__(self, *args, **kwargs):
+        options = self.options()
+        given = {k: kwargs.pop(k) for k in list(kwargs) if k not in BRAIN_ARGUMENTS}
+        name = type(self).__name__
+        unknown = sorted(set(given) - set(options))
+        if unknown:
+            raise TypeError(
+                f"{name} has no option {unknown}; it has {sorted(options)}."
+            )
+        hparams = kwargs.get("hparams", args[2] if len(args) > 2 else None) or {}
+        ignored = sorted(k for k in options if k in hparams and k not in given)
+        if ignored:
+            raise TypeError(
+                f"{name}: the hparams hold {ignored}, which the Brain takes as "
+                "arguments: pass them (in a YAML, below brain_class, e.g. "
+                f"'{ignored[0]}: !ref <{ignored[0]}>')."
+            )
+        missing = sorted(
+            k for k, v in options.items() if v is REQUIRED and k not in given
+        )
+        if missing:
+            raise TypeError(f"{name} needs the option(s) {missing}.")
+        super().__init__(*args, **kwargs)
+        for key, default in options.items():
+            setattr(self, key, given.get(key, default))
+
+    @classmethod
+    def options(cls):
+        """The Brain's options and their defaults, parents' first.
+
+        Example
+        -------
+        >>> sorted(StageBrain.options())
+        ['lr_annealing', 'lr_plateau_factor']
+        """
+        merged = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(vars(klass).get("OPTIONS", {}))
+        return merged
 
     def on_fit_batch_start(self, batch, should_step):
         """Remembers the batch-norm statistics, in case the batch is skipped."""
@@ -215,7 +285,7 @@ class StageBrain(sb.Brain):
             self.test_stats = stats
 
     def anneal_learning_rate(self, epoch):
-        """Sets the next epoch's learning rate from ``hparams.lr_annealing``.
+        """Sets the next epoch's learning rate from ``lr_annealing``.
 
         ``lr_annealing`` is optional: a SpeechBrain epoch scheduler called
         with the epoch (e.g. ``LinearScheduler``), or a ``NewBobScheduler``,
@@ -223,7 +293,7 @@ class StageBrain(sb.Brain):
         stops improving. The learning rate is set before the checkpoint is
         saved, so a resumed run goes on with it.
         """
-        annealing = getattr(self.hparams, "lr_annealing", None)
+        annealing = self.lr_annealing
         optimizer = getattr(self, "optimizer", None)
         if annealing is None or optimizer is None:
             return
@@ -239,7 +309,7 @@ class StageBrain(sb.Brain):
         With :class:`PlateauEpochCounter` as ``hparams.epoch_counter``,
         training stops after ``patience`` epochs without improvement, and
         each epoch without improvement multiplies the learning rate by
-        ``hparams.lr_plateau_factor`` (if given; as torch's
+        ``lr_plateau_factor`` (if given; as torch's
         ``ReduceLROnPlateau`` with a patience of 0).
         """
         counter = self.hparams.epoch_counter
@@ -247,7 +317,7 @@ class StageBrain(sb.Brain):
         if not hasattr(counter, "update_metric") or key not in stats:
             return
         counter.update_metric(float(stats[key]))
-        factor = getattr(self.hparams, "lr_plateau_factor", None)
+        factor = self.lr_plateau_factor
         optimizer = getattr(self, "optimizer", None)
         if factor and optimizer is not None and counter.best_limit != counter.current:
             new_lr = optimizer.param_groups[0]["lr"] * factor

@@ -13,7 +13,7 @@ import speechbrain as sb
 import torch
 import torch.nn.functional as F
 
-from speechbrain_srst.brains.common import StageBrain
+from speechbrain_srst.brains.common import REQUIRED, StageBrain
 from speechbrain_srst.losses import enhancement_loss, si_sdr
 
 SOURCE_LABEL = 0.0
@@ -100,23 +100,34 @@ class DANNBrain(StageBrain):
     ``beta * BCE`` on the domain logits of the source and the target items;
     the gradient reversal layer (``modules.grl``) between the encoder and the
     classifier makes the encoder maximise what the classifier minimises
-    (Ganin et al., JMLR 2016). ``hparams.enhancement_target`` selects the
+    (Ganin et al., JMLR 2016). ``enhancement_target`` selects the
     enhancement term: ``speech`` (eq. 6, the default) or ``speech_noise``
     (``-SI-SDR(speech) - SI-SDR(noise)``, the supervised stages' loss, which
     triples the encoder's enhancement gradient and so weakens the reversed
-    one). ``hparams.use_target`` False leaves the target items out of the
+    one). ``use_target`` False leaves the target items out of the
     batch (a control: with ``beta = 0`` it is plain source fine-tuning, with
     no batch-norm statistics taken from the target).
 
     Logged per epoch: the discriminator accuracy, the domain BCE, the
-    gradient-reversal coefficient and, every ``hparams.grad_probe_interval``
+    gradient-reversal coefficient and, every ``grad_probe_interval``
     training steps, the ratio of the reversed domain gradient's norm to the
     enhancement gradient's norm over the encoder parameters
     (``grl_grad_ratio``) and over the encoder's last block
     (``grl_grad_ratio_last``), so a user can see whether the adversarial term
     acts. In validation: the SI-SDR on the labelled source items and (for
     analysis only) on the target items.
+
+    The options ``beta`` (required), ``enhancement_target``, ``use_target``
+    and ``grad_probe_interval`` are constructor arguments (see
+    :class:`~speechbrain_srst.brains.common.StageBrain`).
     """
+
+    OPTIONS = {
+        "beta": REQUIRED,
+        "enhancement_target": "speech",
+        "use_target": True,
+        "grad_probe_interval": 0,
+    }
 
     def on_fit_batch_start(self, batch, should_step):
         """Advances the gradient-reversal schedule with training progress."""
@@ -143,7 +154,7 @@ class DANNBrain(StageBrain):
         """
         batch = batch.to(self.device)
         source = batch.src_noisy.data
-        use_target = getattr(self.hparams, "use_target", True)
+        use_target = self.use_target
         if use_target or stage != sb.Stage.TRAIN:
             target = batch.tgt_noisy.data
             length = min(source.shape[-1], target.shape[-1])
@@ -165,7 +176,7 @@ class DANNBrain(StageBrain):
     def enhancement_term(self, outputs, batch):
         """The enhancement loss on the source items (``enhancement_target``)."""
         src_noisy, lengths = batch.src_noisy
-        target = getattr(self.hparams, "enhancement_target", "speech")
+        target = self.enhancement_target
         if target not in ENHANCEMENT_TARGETS:
             raise ValueError(
                 f"enhancement_target must be one of {ENHANCEMENT_TARGETS}, "
@@ -187,7 +198,7 @@ class DANNBrain(StageBrain):
         domain = F.binary_cross_entropy_with_logits(logits, labels)
         self.metrics.append("disc_accuracy", domain_accuracy(logits.detach(), labels))
         self.metrics.append("domain_bce", domain.detach())
-        beta = self.hparams.beta
+        beta = self.beta
         if stage == sb.Stage.TRAIN:
             self.metrics.append("grl_coeff", torch.tensor([self.modules.grl.coeff]))
             if self.should_probe_gradients():
@@ -203,7 +214,7 @@ class DANNBrain(StageBrain):
 
     def should_probe_gradients(self):
         """Whether this training step measures the gradient ratio."""
-        interval = getattr(self.hparams, "grad_probe_interval", 0) or 0
+        interval = self.grad_probe_interval or 0
         return (
             interval > 0
             and not self.distributed_launch

@@ -14,7 +14,7 @@ import math
 import speechbrain as sb
 import torch
 
-from speechbrain_srst.brains.common import StageBrain
+from speechbrain_srst.brains.common import REQUIRED, StageBrain
 from speechbrain_srst.losses import enhancement_loss, si_sdr
 from speechbrain_srst.remix import (
     copy_weights,
@@ -131,6 +131,22 @@ class PseudoLabelCache:
         self.bytes = 0
 
 
+def check_range(name, value, low, high):
+    """Raises ``ValueError`` naming ``name`` unless ``low <= value <= high``.
+
+    Example
+    -------
+    >>> check_range("ema_momentum", 0.9, 0.0, 1.0)
+    >>> check_range("ema_momentum", 1.5, 0.0, 1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: ema_momentum must be a number in [0.0, 1.0], got 1.5.
+    """
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or not low <= value <= high:
+        raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}.")
+
+
 class SelfTrainingBrain(StageBrain):
     """Student-teacher training on remixed pseudo-labels (RemixIT and SRST).
 
@@ -146,12 +162,12 @@ class SelfTrainingBrain(StageBrain):
     the loss is ``(n_tgt L_RemixIT + n_src L_source) / B``, so the weight of
     the source term (lambda) falls with the share.
 
-    Teacher updates (``hparams.teacher_mode``): ``static`` never changes the
+    Teacher updates (``teacher_mode``): ``static`` never changes the
     teacher; ``ema`` sets ``teacher = m teacher + (1 - m) student`` at the end
-    of every epoch (``hparams.ema_momentum``); ``sequential`` copies the
-    student into the teacher every ``hparams.teacher_update_interval`` epochs.
+    of every epoch (``ema_momentum``); ``sequential`` copies the
+    student into the teacher every ``teacher_update_interval`` epochs.
 
-    ``hparams.remix_consistency`` follows the official RemixIT code: the
+    ``remix_consistency`` follows the official RemixIT code: the
     teacher's estimates are projected to mixture consistency (``s~ + n~ =
     x``, :func:`~speechbrain_srst.remix.mixture_consistency`) and each
     remixed mixture is brought to the level of its target mixture
@@ -175,13 +191,39 @@ class SelfTrainingBrain(StageBrain):
 
     valid_dnsmos = None
 
-    def on_fit_start(self):
-        """Prepares the frozen teacher before the usual start (and recovery)."""
-        mode = self.hparams.teacher_mode
+    OPTIONS = {
+        "teacher_mode": REQUIRED,
+        "ema_momentum": 0.9,
+        "teacher_update_interval": 1,
+        "source_share_start": 0.3,
+        "source_share_step": 0.03,
+        "remix_consistency": False,
+        "pseudo_label_cache_mb": 2048.0,
+    }
+    """Constructor arguments (see
+    :class:`~speechbrain_srst.brains.common.StageBrain`), checked when
+    training starts."""
+
+    def check_options(self):
+        """Raises ``ValueError`` naming the first option out of its range."""
+        mode = self.teacher_mode
         if mode not in TEACHER_MODES:
             raise ValueError(
                 f"teacher_mode must be one of {TEACHER_MODES}, got '{mode}'."
             )
+        check_range("ema_momentum", self.ema_momentum, 0.0, 1.0)
+        check_range("source_share_start", self.source_share_start, 0.0, 1.0)
+        check_range("source_share_step", self.source_share_step, 0.0, 1.0)
+        check_range("pseudo_label_cache_mb", self.pseudo_label_cache_mb, 0.0, 1e9)
+        interval = self.teacher_update_interval
+        if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
+            raise ValueError(
+                f"teacher_update_interval must be an integer >= 1, got {interval!r}."
+            )
+
+    def on_fit_start(self):
+        """Prepares the frozen teacher before the usual start (and recovery)."""
+        self.check_options()
         batch_size = getattr(self.hparams, "batch_size", None)
         if batch_size is not None:
             check_target_part(batch_size, self.current_share(1))
@@ -189,10 +231,7 @@ class SelfTrainingBrain(StageBrain):
         self.teacher.eval()
         for parameter in self.teacher.parameters():
             parameter.requires_grad_(False)
-        cache_mb = 2048.0
-        if hasattr(self.hparams, "pseudo_label_cache_mb"):
-            cache_mb = self.hparams.pseudo_label_cache_mb
-        self.label_cache = PseudoLabelCache(cache_mb)
+        self.label_cache = PseudoLabelCache(self.pseudo_label_cache_mb)
         super().on_fit_start()
 
     def on_stage_start(self, stage, epoch=None):
@@ -208,9 +247,7 @@ class SelfTrainingBrain(StageBrain):
         """The source share for ``epoch`` (0 without source regularisation)."""
         if not self.hparams.use_source:
             return 0.0
-        return source_share(
-            epoch, self.hparams.source_share_start, self.hparams.source_share_step
-        )
+        return source_share(epoch, self.source_share_start, self.source_share_step)
 
     def remix_generator(self):
         """Random source of this step's derangement.
@@ -231,7 +268,7 @@ class SelfTrainingBrain(StageBrain):
         consistency. Cached per item id when ``ids`` are given and every item
         has its full length.
         """
-        consistency = getattr(self.hparams, "remix_consistency", False)
+        consistency = self.remix_consistency
         use_cache = ids is not None and full_length
         if use_cache:
             cached = self.label_cache.get(ids)
@@ -278,7 +315,7 @@ class SelfTrainingBrain(StageBrain):
         mixture, speech_target, noise_target, _ = remix(
             teacher_speech, teacher_noise, self.remix_generator()
         )
-        if getattr(self.hparams, "remix_consistency", False):
+        if self.remix_consistency:
             mixture = match_rms(mixture, target_noisy[:num_target])
         inputs = mixture
         if num_source:
@@ -375,11 +412,11 @@ class SelfTrainingBrain(StageBrain):
 
     def update_teacher(self, epoch):
         """Applies the teacher update mode at the end of ``epoch``."""
-        mode = self.hparams.teacher_mode
+        mode = self.teacher_mode
         if mode == "ema":
-            ema_update(self.teacher, self.student_module(), self.hparams.ema_momentum)
+            ema_update(self.teacher, self.student_module(), self.ema_momentum)
             self.label_cache.clear()
-        elif mode == "sequential" and epoch % self.hparams.teacher_update_interval == 0:
+        elif mode == "sequential" and epoch % self.teacher_update_interval == 0:
             copy_weights(self.teacher, self.student_module())
             self.label_cache.clear()
             logger.info("Epoch %d: the student became the teacher.", epoch)

@@ -11,74 +11,79 @@ from speechbrain_srst.data.prepare import prepare_domain_adaptation
 
 logger = logging.getLogger(__name__)
 
-CORPUS_KEYS = ("librispeech_folder", "wham_folder", "dns_folder")
 
-
-def corpus_folders(hparams):
-    """Returns the corpus folders the user gave (``None`` where absent).
-
-    Example
-    -------
-    >>> corpus_folders({"dns_folder": "/data/DNS", "wham_folder": None})
-    {'librispeech_folder': None, 'wham_folder': None, 'dns_folder': '/data/DNS'}
-    """
-    return {key: hparams.get(key) or None for key in CORPUS_KEYS}
-
-
-def uses_benchmark(hparams):
-    """Whether no corpus folder was given, so the built-in benchmark is used.
-
-    Example
-    -------
-    >>> uses_benchmark({"librispeech_folder": None}), uses_benchmark(
-    ...     {"dns_folder": "/data/DNS"}
-    ... )
-    (True, False)
-    """
-    return not any(corpus_folders(hparams).values())
-
-
-def prepare_experiment_data(hparams):
+def prepare_experiment_data(
+    data_folder,
+    librispeech_folder=None,
+    wham_folder=None,
+    dns_folder=None,
+    benchmark_size="default",
+    prepare_sizes=None,
+    test_snrs=(-5, 0, 5),
+    data_seed=1234,
+    allow_utterance_split=False,
+):
     """Builds the benchmark if needed, then prepares manifests and test sets.
 
-    Reads ``data_folder``, ``benchmark_size``, ``data_seed``,
-    ``allow_utterance_split`` (optional),
-    ``prepare_sizes`` (a dict with one entry per benchmark size and one
-    named ``corpus`` for real corpora) and the corpus folders from
-    ``hparams``. Both steps are skipped when their outputs exist with the
-    same options, so every stage can call this cheaply.
+    Without any corpus folder the built-in benchmark of ``benchmark_size`` is
+    built (in ``<data_folder>/benchmark``) and used. Both steps are skipped
+    when their outputs exist with the same options, so every stage can call
+    this cheaply.
 
     Arguments
     ---------
-    hparams : dict
-        The stage's hyperparameters.
+    data_folder : str or Path
+        Where the benchmark and the manifests are written.
+    librispeech_folder, wham_folder, dns_folder : str, optional
+        The real corpora (all three, or none for the built-in benchmark).
+    benchmark_size : str
+        A key of ``prepare_sizes`` (``smoke``, ``default``): the built-in
+        benchmark's size.
+    prepare_sizes : dict
+        Mixture counts and durations, one entry per benchmark size and one
+        named ``corpus`` for the real corpora.
+    test_snrs : sequence of int
+        The SNRs of the fixed test sets.
+    data_seed : int
+        Seed of the benchmark and of the mixing (independent of the training
+        seed, so that every seed trains on the same data).
+    allow_utterance_split : bool
+        Split languages with fewer than 3 speakers by utterance (speakers
+        leak between the splits; see
+        :func:`speechbrain_srst.data.prepare.prepare_domain_adaptation`).
 
     Returns
     -------
     Path
         The folder holding the manifests.
     """
-    data_folder = Path(hparams["data_folder"])
+    data_folder = Path(data_folder)
     manifest_folder = data_folder / "manifests"
-    folders = corpus_folders(hparams)
-    if uses_benchmark(hparams):
+    folders = {
+        "librispeech_folder": librispeech_folder or None,
+        "wham_folder": wham_folder or None,
+        "dns_folder": dns_folder or None,
+    }
+    use_benchmark = not any(folders.values())
+    size = benchmark_size if use_benchmark else "corpus"
+    if size not in (prepare_sizes or {}):
+        raise ValueError(
+            f"prepare_sizes has no entry '{size}' (it has "
+            f"{sorted(prepare_sizes or {})}): add one or choose another "
+            "benchmark_size."
+        )
+    if use_benchmark:
         # Imported here: only benchmark users need the speech synthesizer.
         from speechbrain_srst.benchmark.build import build_benchmark
 
-        size = hparams["benchmark_size"]
         logger.info("No corpus folder given: using the built-in benchmark (%s).", size)
-        folders = build_benchmark(
-            data_folder / "benchmark", size=size, seed=hparams["data_seed"]
-        )
-        sizes = hparams["prepare_sizes"][size]
-    else:
-        sizes = hparams["prepare_sizes"]["corpus"]
+        folders = build_benchmark(data_folder / "benchmark", size=size, seed=data_seed)
     prepare_domain_adaptation(
         str(manifest_folder),
         **folders,
-        **sizes,
-        test_snrs=tuple(hparams.get("test_snrs", (-5, 0, 5))),
-        seed=hparams["data_seed"],
-        allow_utterance_split=bool(hparams.get("allow_utterance_split", False)),
+        **prepare_sizes[size],
+        test_snrs=tuple(test_snrs),
+        seed=data_seed,
+        allow_utterance_split=bool(allow_utterance_split),
     )
     return manifest_folder

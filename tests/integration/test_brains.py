@@ -45,11 +45,15 @@ def hparams_for(tmp_path, epochs=1, **extra):
 
 
 def make(brain_class, modules, hparams, lr=1e-3):
+    """Builds the Brain; its options (``brain_class.options()``) found in
+    ``hparams`` are given as arguments, as a recipe YAML does."""
+    options = {k: v for k, v in hparams.items() if k in brain_class.options()}
     return brain_class(
         modules=modules,
         opt_class=lambda params: torch.optim.Adam(params, lr=lr),
         hparams=hparams,
         run_opts={"device": "cpu"},
+        **options,
     )
 
 
@@ -129,18 +133,16 @@ def self_training(tmp_path, mode, epochs=1, use_source=False, **extra):
     torch.manual_seed(0)
     student, teacher = UNet([8, 16]), UNet([8, 16])
     teacher.load_state_dict(student.state_dict())
-    hparams = hparams_for(
-        tmp_path,
-        epochs=epochs,
-        teacher=teacher,
-        teacher_mode=mode,
-        ema_momentum=0.75,
-        teacher_update_interval=1,
-        use_source=use_source,
-        source_share_start=0.5,
-        source_share_step=0.25,
-        **extra,
-    )
+    options = {
+        "teacher": teacher,
+        "teacher_mode": mode,
+        "ema_momentum": 0.75,
+        "teacher_update_interval": 1,
+        "use_source": use_source,
+        "source_share_start": 0.5,
+        "source_share_step": 0.25,
+    }
+    hparams = hparams_for(tmp_path, epochs=epochs, **{**options, **extra})
     brain = make(SelfTrainingBrain, {"model": student}, hparams)
     source = items(8, 5) if use_source else None
     train = DomainPairDataset(items(8, 1, False), source, seed=0)
@@ -195,3 +197,38 @@ def test_unknown_teacher_mode_is_rejected(tmp_path):
     brain, hparams, train, valid, *_ = self_training(tmp_path, "cosine")
     with pytest.raises(ValueError, match="teacher_mode"):
         fit(brain, hparams, train, valid)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("teacher_update_interval", 0),
+        ("teacher_update_interval", 1.5),
+        ("ema_momentum", 1.5),
+        ("source_share_start", -0.1),
+        ("source_share_step", "0.03"),
+    ],
+)
+def test_out_of_range_self_training_options_are_named(tmp_path, name, value):
+    brain, hparams, train, valid, *_ = self_training(
+        tmp_path, "sequential", **{name: value}
+    )
+    with pytest.raises(ValueError, match=f"^{name} must be .*{value!r}"):
+        fit(brain, hparams, train, valid)
+
+
+def test_brain_options_are_arguments_and_errors_name_them(tmp_path):
+    modules = {"model": UNet([8, 16]), "classifier": DomainClassifier(16, 8)}
+    with pytest.raises(TypeError, match=r"DANNBrain needs the option\(s\) \['beta'\]"):
+        make(DANNBrain, modules, hparams_for(tmp_path))
+    with pytest.raises(TypeError, match=r"has no option \['betta'\]"):
+        DANNBrain(modules=modules, hparams=hparams_for(tmp_path), beta=0.1, betta=1)
+    # A key left in the hparams only would be ignored: an error names it.
+    with pytest.raises(TypeError, match=r"hold \['beta'\].*'beta: !ref <beta>'"):
+        DANNBrain(modules=modules, hparams=hparams_for(tmp_path, beta=0.1))
+    brain = make(DANNBrain, modules, hparams_for(tmp_path, beta=0.25))
+    assert (brain.beta, brain.use_target, brain.enhancement_target) == (
+        0.25,
+        True,
+        "speech",
+    )

@@ -57,11 +57,15 @@ def hparams_for(tmp_path, epochs=1, **extra):
 
 
 def make(brain_class, modules, hparams, lr=1e-3):
+    """Builds the Brain; its options (``brain_class.options()``) found in
+    ``hparams`` are given as arguments, as a recipe YAML does."""
+    options = {k: v for k, v in hparams.items() if k in brain_class.options()}
     return brain_class(
         modules=modules,
         opt_class=lambda params: torch.optim.Adam(params, lr=lr),
         hparams=hparams,
         run_opts={"device": "cpu"},
+        **options,
     )
 
 

@@ -2,7 +2,10 @@
 
 Each row of ``tests/recipes/DNS.csv`` is run as a user would run it, in the
 order of the chain, into one temporary results folder; later stages reuse
-the earlier ones, as the recipe promises.
+the earlier ones, as the recipe promises. As SpeechBrain's recipe-test runner
+does, every row gets ``--output_folder``: the stages write below it
+(``<output_folder>/<stage>/``); ``--results_root`` keeps the prepared data
+in the temporary folder too.
 """
 
 import csv
@@ -53,6 +56,7 @@ def run_train(hparams_name, flags, results_root, extra=()):
         f"hparams/{hparams_name}.yaml",
         *flags.split(),
         f"--results_root={results_root}",
+        f"--output_folder={rows_folder(results_root)}",
         *extra,
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "2"}
@@ -61,6 +65,11 @@ def run_train(hparams_name, flags, results_root, extra=()):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     return done.stdout + done.stderr
+
+
+def rows_folder(results_root):
+    """The ``--output_folder`` every row gets (the run folder of the chain)."""
+    return results_root / "tests" / "tmp" / "DNS_rows"
 
 
 def rows_by_stage():
@@ -77,7 +86,11 @@ def chain(tmp_path_factory):
     logs = {}
     for stage in ORDER:
         logs[stage] = run_train(stage, rows[stage]["test_debug_flags"], results_root)
-    experiment = results_root / "benchmark_smoke" / "1234"
+    experiment = rows_folder(results_root)
+    # Only the data goes to the experiment folder; no stage writes there.
+    assert sorted(p.name for p in (results_root / "benchmark_smoke").iterdir()) == [
+        "data"
+    ]
     return experiment, logs, rows, results_root
 
 

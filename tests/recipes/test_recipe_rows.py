@@ -25,6 +25,7 @@ COLUMNS = [
     "HF_repo",
     "test_debug_flags",
     "test_debug_checks",
+    "test_download",
     "performance",
 ]
 SHARED_BLOCK_END = "input_compression:"
@@ -105,7 +106,10 @@ def test_shared_experiment_block_is_identical_in_every_yaml():
 
 def test_stage_prerequisites_exist():
     for path in HPARAMS:
-        match = re.search(r"^requires: \[(.*)\]$", path.read_text(), re.M)
-        assert match, path.name
-        for name in filter(None, (n.strip() for n in match.group(1).split(","))):
+        text = path.read_text()
+        flow = re.search(r"^requires: \[(.*)\]$", text, re.M)
+        block = re.search(r"^requires:\n((?:    - .*\n)+)", text, re.M)
+        assert flow or block, path.name
+        names = flow.group(1).split(",") if flow else re.findall(r"- (.*)", block[1])
+        for name in filter(None, (n.strip() for n in names)):
             assert (RECIPE / "hparams" / name).is_file(), (path.name, name)

@@ -4,6 +4,7 @@ import pytest
 
 from speechbrain_srst.chain import (
     check_writable,
+    follow_ups,
     mark_done,
     overrides_for,
     overrides_for_planned,
@@ -14,7 +15,8 @@ from speechbrain_srst.chain import (
 STAGE = """\
 seed: 1
 root: {root}
-output_folder: !ref <root>/{name}
+output_folder: !ref <root>
+stage_folder: !ref <output_folder>/{name}
 requires: {requires}
 """
 
@@ -40,29 +42,36 @@ def names(plan):
     return [path.stem for path in plan]
 
 
+def plan(hparams_file, overrides=None):
+    """The plan with the recipe's prerequisites (the ``requires`` list)."""
+    return stage_plan(
+        hparams_file, overrides, prerequisites=lambda hparams: hparams["requires"]
+    )
+
+
 def test_plan_runs_prerequisites_first_and_once(stages):
     hparams, _ = stages
-    assert names(stage_plan(hparams / "c.yaml")) == ["a", "b", "c"]
+    assert names(plan(hparams / "c.yaml")) == ["a", "b", "c"]
 
 
 def test_finished_stages_are_left_out(stages):
     hparams, root = stages
     (root / "a").mkdir(parents=True)
     mark_done(root / "a")
-    assert names(stage_plan(hparams / "c.yaml")) == ["b", "c"]
+    assert names(plan(hparams / "c.yaml")) == ["b", "c"]
     (root / "c").mkdir(parents=True)
     mark_done(root / "c")
-    assert stage_plan(hparams / "c.yaml") == []
+    assert plan(hparams / "c.yaml") == []
 
 
 def test_overrides_reach_every_stage(stages, tmp_path):
     hparams, _ = stages
     other = tmp_path / "other"
-    plan = stage_plan(hparams / "c.yaml", {"root": str(other)})
-    assert names(plan) == ["a", "b", "c"]
+    planned = plan(hparams / "c.yaml", {"root": str(other)})
+    assert names(planned) == ["a", "b", "c"]
     (other / "a").mkdir(parents=True)
     mark_done(other / "a")
-    assert names(stage_plan(hparams / "c.yaml", f"root: {other}")) == ["b", "c"]
+    assert names(plan(hparams / "c.yaml", f"root: {other}")) == ["b", "c"]
 
 
 def test_unknown_override_keys_are_dropped_per_stage(stages):
@@ -74,7 +83,7 @@ def test_missing_prerequisite_file_is_named(stages):
     hparams, root = stages
     write_stage(hparams, "d", "[nope.yaml]", root)
     with pytest.raises(FileNotFoundError, match="nope.yaml"):
-        stage_plan(hparams / "d.yaml")
+        plan(hparams / "d.yaml")
 
 
 def test_cycles_are_an_error_naming_the_cycle(tmp_path):
@@ -82,7 +91,7 @@ def test_cycles_are_an_error_naming_the_cycle(tmp_path):
     write_stage(tmp_path, "x", "[y.yaml]", root)
     write_stage(tmp_path, "y", "[x.yaml]", root)
     with pytest.raises(ValueError, match="x.yaml -> y.yaml -> x.yaml"):
-        stage_plan(tmp_path / "x.yaml")
+        plan(tmp_path / "x.yaml")
 
 
 def test_unwritable_output_folder_is_named(tmp_path):
@@ -102,7 +111,8 @@ NAMED_STAGE = """\
 seed: 1
 root: {root}
 stage_name: {name}
-output_folder: !ref <root>/<stage_name>
+output_folder: !ref <root>
+stage_folder: !ref <output_folder>/<stage_name>
 requires: {requires}
 """
 
@@ -117,7 +127,36 @@ def test_stage_name_override_renames_only_the_requested_stage(tmp_path):
     mark_done(root / "base")
     overrides = {"stage_name": "dann_b2", "seed": 7}
     # The finished base stage is reused, not retrained under the new name.
-    assert names(stage_plan(hparams / "dann.yaml", overrides)) == ["dann"]
+    assert names(plan(hparams / "dann.yaml", overrides)) == ["dann"]
     requested, base = hparams / "dann.yaml", hparams / "base.yaml"
     assert overrides_for_planned(requested, requested, overrides) == overrides
     assert overrides_for_planned(base, requested, overrides) == {"seed": 7}
+
+
+def test_output_folder_override_moves_the_whole_chain(stages, tmp_path):
+    hparams, root = stages
+    run = tmp_path / "tests" / "tmp" / "row"
+    requested = {"output_folder": str(run), "stage_folder": str(tmp_path / "x")}
+    assert names(plan(hparams / "b.yaml", {"output_folder": str(run)})) == ["a", "b"]
+    (run / "a").mkdir(parents=True)
+    mark_done(run / "a")
+    # Finished in the run folder given: reused there, not looked up in root.
+    assert names(plan(hparams / "b.yaml", {"output_folder": str(run)})) == ["b"]
+    assert not (root / "a").exists()
+    prerequisite = overrides_for_planned(
+        hparams / "a.yaml", hparams / "b.yaml", requested
+    )
+    assert prerequisite == {"output_folder": str(run)}
+
+
+def test_yaml_without_stage_folder_names_the_fix(tmp_path):
+    path = tmp_path / "old.yaml"
+    path.write_text("seed: 1\noutput_folder: results/1/old\nrequires: []\n")
+    with pytest.raises(KeyError, match="old.yaml has no 'stage_folder'.*<stage_name>"):
+        plan(path)
+
+
+def test_follow_ups_are_paths_next_to_the_stage(stages):
+    hparams, _ = stages
+    after = follow_ups(hparams / "a.yaml", next_stages=lambda h: ["b.yaml", "c.yaml"])
+    assert after == [(hparams / "b.yaml").resolve(), (hparams / "c.yaml").resolve()]

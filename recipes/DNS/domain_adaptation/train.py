@@ -51,6 +51,7 @@ from speechbrain_srst.chain import (
     overrides_for_planned,
     parse_overrides,
     read_marker,
+    stage_folder,
     stage_plan,
 )
 from speechbrain_srst.data.datasets import (
@@ -128,6 +129,24 @@ def domain_pairs(hparams, split):
     )
 
 
+def prepare_data(hparams):
+    """Builds the benchmark or reads the corpora; writes the manifests."""
+    run_on_main(
+        prepare_experiment_data,
+        kwargs={
+            "data_folder": hparams["data_folder"],
+            "librispeech_folder": hparams["librispeech_folder"],
+            "wham_folder": hparams["wham_folder"],
+            "dns_folder": hparams["dns_folder"],
+            "benchmark_size": hparams["benchmark_size"],
+            "prepare_sizes": hparams["prepare_sizes"],
+            "test_snrs": hparams["test_snrs"],
+            "data_seed": hparams["data_seed"],
+            "allow_utterance_split": hparams["allow_utterance_split"],
+        },
+    )
+
+
 # ------------------------------------------------------------------ stages
 def load_pretrained(hparams, main_only=False):
     """Loads the previous stage's files through the YAML's Pretrainer.
@@ -173,10 +192,14 @@ def fit(brain, hparams, train_set, valid_set, train_options=None):
     )
 
 
-def finish(brain, hparams, extra_modules=None, checkpoint_key=None):
-    """Loads the kept checkpoint and exports the stage's model folder."""
-    if checkpoint_key:
-        brain.checkpointer.recover_if_possible(max_key=checkpoint_key)
+def finish(brain, hparams, extra_modules=None):
+    """Loads the kept checkpoint and exports the stage's model folder.
+
+    The kept checkpoint is the best by ``checkpoint_key`` (a validation
+    metric, higher is better) or, where it is null, the last one.
+    """
+    if hparams["checkpoint_key"]:
+        brain.checkpointer.recover_if_possible(max_key=hparams["checkpoint_key"])
     else:
         brain.checkpointer.recover_if_possible()
     metrics = {**getattr(brain, "train_stats", {}), **getattr(brain, "valid_stats", {})}
@@ -200,6 +223,11 @@ def evaluate_tests(brain, hparams, domain):
     for snr, dataset in test_sets(hparams, f"{domain}_test").items():
         results[f"snr{snr}"] = mean_si_sdr(brain.modules.model, dataset, brain.device)
     logger.info("%s on %s test sets: %s", hparams["stage_name"], domain, results)
+    if if_main_process():
+        hparams["train_logger"].log_stats(
+            stats_meta={"test set": f"{domain}_test", "metric": "si_sdr"},
+            test_stats=results,
+        )
     return results
 
 
@@ -210,7 +238,7 @@ def run_supervised(hparams, run_opts):
     train_set = MixtureDataset(manifest(hparams, f"{domain}_train"))
     valid_set = MixtureDataset(manifest(hparams, f"{domain}_valid"))
     fit(brain, hparams, train_set, valid_set)
-    finish(brain, hparams, checkpoint_key="si_sdr")
+    finish(brain, hparams)
     return {"test": evaluate_tests(brain, hparams, domain)}
 
 
@@ -241,7 +269,7 @@ def run_selection(hparams, run_opts):
     device = run_opts.get("device", "cpu")
     model = hparams["model"].to(device)
     classifier = hparams["classifier"].to(device)
-    output = Path(hparams["output_folder"])
+    output = Path(hparams["stage_folder"])
     summary = {}
     for split in ("train", "valid"):
         entries = manifest(hparams, f"source_{split}")
@@ -360,7 +388,7 @@ def run_self_training(hparams, run_opts):
 
 def load_method_model(hparams, stage):
     """Loads a stage's exported model strictly (``weights_only`` loading)."""
-    path = Path(hparams["experiment_folder"]) / str(hparams["seed"]) / stage / "model"
+    path = Path(hparams["output_folder"]) / stage / "model"
     model = hparams["make_model"]()
     state = torch.load(path / "model.ckpt", map_location="cpu", weights_only=True)
     model.load_state_dict(state, strict=True)
@@ -371,7 +399,7 @@ def stage_seconds(hparams, stages):
     """Total training time of the stages, from their completion markers."""
     total = 0.0
     for stage in stages:
-        marker = Path(hparams["experiment_folder"]) / str(hparams["seed"]) / stage
+        marker = Path(hparams["output_folder"]) / stage
         total += read_marker(marker).get("seconds", 0.0)
     return total
 
@@ -390,7 +418,7 @@ def run_evaluate(hparams, run_opts):
     """Scores every method on the fixed test sets; writes tables and figures."""
     start = time.time()
     device = run_opts.get("device", "cpu")
-    output = Path(hparams["output_folder"])
+    output = Path(hparams["stage_folder"])
     methods = {
         name: None if stage is None else load_method_model(hparams, stage)
         for name, stage in hparams["methods"].items()
@@ -426,7 +454,7 @@ def run_evaluate(hparams, run_opts):
         hparams["keep_fraction"],
         output / "figure3_domain_scores.png",
     )
-    run_folder = Path(hparams["experiment_folder"]) / str(hparams["seed"])
+    run_folder = Path(hparams["output_folder"])
     logs = {
         stage: run_folder / stage / "train_log.txt"
         for stage in hparams["training_stages"]
@@ -485,19 +513,20 @@ def run_stage(hparams_file, run_opts, overrides):
     stage = hparams["stage"]
     if stage not in STAGES:
         raise ValueError(f"{hparams_file}: unknown stage '{stage}'.")
-    run_on_main(check_writable, args=[hparams["output_folder"]])
+    folder = stage_folder(hparams, hparams_file)
+    run_on_main(check_writable, args=[folder])
     sb.create_experiment_directory(
-        experiment_directory=hparams["output_folder"],
+        experiment_directory=folder,
         hyperparams_to_save=str(hparams_file),
         overrides=overrides,
     )
     logger.info("Stage %s (%s)", hparams["stage_name"], hparams_file)
     start = time.time()
-    run_on_main(prepare_experiment_data, kwargs={"hparams": hparams})
+    prepare_data(hparams)
     results = STAGES[stage](hparams, run_opts)
     if if_main_process():
         mark_done(
-            hparams["output_folder"],
+            folder,
             {
                 "stage": hparams["stage_name"],
                 "seconds": round(time.time() - start, 1),
@@ -507,12 +536,24 @@ def run_stage(hparams_file, run_opts, overrides):
     return results
 
 
+def prerequisites(hparams):
+    """The YAML files a stage needs first (``requires``, next to its own)."""
+    return hparams["requires"]
+
+
+def next_stages(hparams):
+    """The YAML files to run after a stage (``then``, optional)."""
+    return hparams.get("then", [])
+
+
 def run_chain(hparams_file, run_opts, overrides):
     """Runs the requested stage after its missing prerequisites, then its follow-ups."""
     ran = 0
-    for stage_file in [hparams_file, *follow_ups(hparams_file, overrides)]:
+    after = follow_ups(hparams_file, overrides, next_stages=next_stages)
+    for stage_file in [hparams_file, *after]:
         stage_overrides = overrides_for_planned(stage_file, hparams_file, overrides)
-        for planned in stage_plan(stage_file, stage_overrides):
+        plan = stage_plan(stage_file, stage_overrides, prerequisites=prerequisites)
+        for planned in plan:
             run_stage(
                 planned,
                 run_opts,
@@ -525,11 +566,13 @@ def run_chain(hparams_file, run_opts, overrides):
 
 def evaluation_folder(hparams_file, overrides):
     """The results folder of the chain's evaluation stage (``None`` if it has none)."""
-    for stage_file in [hparams_file, *follow_ups(hparams_file, overrides)]:
+    after = follow_ups(hparams_file, overrides, next_stages=next_stages)
+    for stage_file in [hparams_file, *after]:
         stage_overrides = overrides_for_planned(stage_file, hparams_file, overrides)
         hparams = load_stage(stage_file, stage_overrides)
         if hparams["stage"] == "evaluate":
-            return Path(hparams["output_folder"]), Path(hparams["experiment_folder"])
+            folder = stage_folder(hparams, stage_file)
+            return Path(folder), Path(hparams["experiment_folder"])
     return None
 
 
