@@ -223,11 +223,13 @@ def evaluate_tests(brain, hparams, domain):
     for snr, dataset in test_sets(hparams, f"{domain}_test").items():
         results[f"snr{snr}"] = mean_si_sdr(brain.modules.model, dataset, brain.device)
     logger.info("%s on %s test sets: %s", hparams["stage_name"], domain, results)
-    if if_main_process():
-        hparams["train_logger"].log_stats(
-            stats_meta={"test set": f"{domain}_test", "metric": "si_sdr"},
-            test_stats=results,
-        )
+    # FileTrainLogger.log_stats is main-process-only and broadcasts its
+    # result: every process must call it, or the broadcasts fall out of step
+    # and the next stage's run_on_main hangs under torchrun.
+    hparams["train_logger"].log_stats(
+        stats_meta={"test set": f"{domain}_test", "metric": "si_sdr"},
+        test_stats=results,
+    )
     return results
 
 
