@@ -29,6 +29,8 @@ ORDER = [
     "supervised",
     "classifier",
     "dann",
+    "dann_control",
+    "source_adabn",
     "selection",
     "srst_random",
     "remixit",
@@ -46,6 +48,8 @@ METHODS = [
     "SRST (random source)",
     "SRST (similar source)",
     "Target model",
+    "Control: source model + AdaBN",
+    "Control: DANN, beta = 0, no target",
 ]
 
 
