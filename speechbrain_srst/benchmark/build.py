@@ -70,9 +70,10 @@ from speechbrain_srst.benchmark.target_noise import (
 
 logger = logging.getLogger(__name__)
 
-BENCHMARK_VERSION = 4
+BENCHMARK_VERSION = 5
 """2: without the crashing "rob" variant; 3: 96 DNS noises; 4: urban WHAM!-like
-scenes, source-like English DNS readers, target recording channels."""
+scenes, source-like English DNS readers, target recording channels; 5: the
+non-English readers' prosody of version 3 again (wider settings crash eSpeak)."""
 SAMPLE_RATE = 16000
 RECORD_NAME = "benchmark.json"
 LIBRISPEECH_SUBSETS = ("train-clean-100", "dev-clean", "test-clean")
