@@ -237,14 +237,27 @@ def test_srst_yaml_ends_with_the_evaluation(chain):
 
 def test_seeds_reuse_finished_seeds_and_write_one_report(chain):
     """``--seeds``: finished seeds run nothing; the report sits beside them."""
-    experiment, _, rows, results_root = chain
-    shutil.copytree(experiment, experiment.parent / "1235")  # a finished seed
-    log = run_train(
-        "srst",
-        rows["srst"]["test_debug_flags"],
-        results_root,
-        extra=("--seeds", "1234,1235"),
+    rows_run, _, rows, results_root = chain
+    # --seeds runs each seed in <results_root>/<experiment>/<seed> (no
+    # --output_folder): two finished seeds, copies of the rows' run folder.
+    experiment = results_root / "benchmark_smoke" / "1234"
+    shutil.copytree(rows_run, experiment)
+    shutil.copytree(rows_run, experiment.parent / "1235")
+    command = [
+        sys.executable,
+        "train.py",
+        "hparams/srst.yaml",
+        *rows["srst"]["test_debug_flags"].split(),
+        f"--results_root={results_root}",
+        "--seeds",
+        "1234,1235",
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "2"}
+    done = subprocess.run(
+        command, cwd=RECIPE, capture_output=True, text=True, env=env, timeout=900
     )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    log = done.stdout + done.stderr
     assert "Going into epoch" not in log
     assert "Seed 1234 (1 of 2)" in log and "Seed 1235 (2 of 2)" in log
     assert log.count("every stage has finished already") == 2, log[-3000:]

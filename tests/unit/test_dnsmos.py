@@ -199,7 +199,6 @@ def self_training_fit(tmp_path, scorer):
         "checkpoint_key": None,
         "seed": 0,
         "teacher": teacher,
-        "teacher_mode": "static",
         "use_source": False,
     }
     brain = SelfTrainingBrain(
@@ -207,6 +206,7 @@ def self_training_fit(tmp_path, scorer):
         opt_class=lambda params: torch.optim.Adam(params, lr=1e-3),
         hparams=hparams,
         run_opts={"device": "cpu"},
+        teacher_mode="static",
     )
     brain.valid_dnsmos = scorer
     loader = {"batch_size": 4, "collate_fn": PaddedBatch}

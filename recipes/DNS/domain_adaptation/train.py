@@ -586,6 +586,12 @@ def run_seeds(hparams_file, run_opts, overrides, seeds):
     once and shared. The report goes to ``<experiment>/seeds_<a>_<b>_.../``.
     """
     overrides = parse_overrides(overrides)
+    if "output_folder" in overrides:
+        sys.exit(
+            "--seeds with --output_folder: every seed would write into the one "
+            "run folder and reuse the first seed's stages. Leave --output_folder "
+            "out (each seed then runs in <results_root>/<experiment_name>/<seed>)."
+        )
     folders = {}
     for seed in seeds:
         if if_main_process():  # printed: logging is set up by the first stage
