@@ -10,7 +10,9 @@ import pytest
 import speechbrain as sb
 import torch
 from speechbrain.dataio.batch import PaddedBatch
-from speechbrain.utils.train_logger import FileTrainLogger
+
+# The tiny in-memory data and the Brain builder of the stage tests.
+from test_brains import LENGTH, hparams_for, items, make  # noqa: E402
 
 from speechbrain_srst.adabn import reestimate_batch_norm
 from speechbrain_srst.brains.common import PlateauEpochCounter
@@ -27,46 +29,6 @@ from speechbrain_srst.lobes.unet import UNet
 from speechbrain_srst.losses import enhancement_loss, si_sdr
 from speechbrain_srst.remix import match_rms, mixture_consistency
 from speechbrain_srst.selection import dithered_source_count, source_share
-
-LENGTH = 4000
-
-
-def items(count, seed, labelled=True):
-    generator = torch.Generator().manual_seed(seed)
-    data = []
-    for index in range(count):
-        clean = torch.randn(LENGTH, generator=generator)
-        noise = 0.5 * torch.randn(LENGTH, generator=generator)
-        item = {"id": f"{seed}_{index}", "noisy": clean + noise}
-        if labelled:
-            item.update(clean=clean, noise=noise)
-        data.append(item)
-    return data
-
-
-def hparams_for(tmp_path, epochs=1, **extra):
-    from speechbrain.utils.epoch_loop import EpochCounter
-
-    return {
-        "epoch_counter": EpochCounter(epochs),
-        "train_logger": FileTrainLogger(str(tmp_path / "train_log.txt")),
-        "checkpoint_key": None,
-        "seed": 0,
-        **extra,
-    }
-
-
-def make(brain_class, modules, hparams, lr=1e-3):
-    """Builds the Brain; its options (``brain_class.options()``) found in
-    ``hparams`` are given as arguments, as a recipe YAML does."""
-    options = {k: v for k, v in hparams.items() if k in brain_class.options()}
-    return brain_class(
-        modules=modules,
-        opt_class=lambda params: torch.optim.Adam(params, lr=lr),
-        hparams=hparams,
-        run_opts={"device": "cpu"},
-        **options,
-    )
 
 
 # ------------------------------------------------------------------ DANN
