@@ -70,10 +70,12 @@ from speechbrain_srst.benchmark.target_noise import (
 
 logger = logging.getLogger(__name__)
 
-BENCHMARK_VERSION = 5
+BENCHMARK_VERSION = 6
 """2: without the crashing "rob" variant; 3: 96 DNS noises; 4: urban WHAM!-like
 scenes, source-like English DNS readers, target recording channels; 5: the
-non-English readers' prosody of version 3 again (wider settings crash eSpeak)."""
+non-English readers' prosody of version 3 again (wider settings crash eSpeak);
+6: babble talkers beyond the room's critical distance, 30 readers (3 test
+readers) per DNS language at the default size."""
 SAMPLE_RATE = 16000
 RECORD_NAME = "benchmark.json"
 LIBRISPEECH_SUBSETS = ("train-clean-100", "dev-clean", "test-clean")
@@ -127,8 +129,11 @@ BENCHMARK_SIZES = {
             "test-clean": 12,
         },
         "target_folders": list(TARGET_FOLDERS),
-        "target_speakers": 6,
-        "target_utterances": 12,
+        # 30 readers per language: the 10 % test share by speaker gives three
+        # test readers per language (one made a language's score a single
+        # voice and channel draw), and three valid readers.
+        "target_speakers": 30,
+        "target_utterances": 3,
         "utterance_seconds": [2.0, 5.0],
         "wham_files": {"tr": 28, "cv": 6, "tt": 6},
         "dns_noise_files": 96,

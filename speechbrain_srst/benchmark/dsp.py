@@ -181,7 +181,9 @@ def add_event(signal, event, start):
         signal[start:stop] += event[: stop - start]
 
 
-def room_impulse_response(rng, rt60_s, sample_rate=SAMPLE_RATE):
+def room_impulse_response(
+    rng, rt60_s, sample_rate=SAMPLE_RATE, direct_to_reverberant_db=7.96
+):
     """A crude room response: a direct path and an exponential noise tail.
 
     Arguments
@@ -192,6 +194,10 @@ def room_impulse_response(rng, rt60_s, sample_rate=SAMPLE_RATE):
         Reverberation time (60 dB decay) in seconds.
     sample_rate : int
         Sampling rate.
+    direct_to_reverberant_db : float
+        Energy of the direct path over that of the tail, in dB: about 8 dB
+        (the default) for a source near the microphone, 0 dB or less for a
+        distant one (beyond the critical distance of the room).
 
     Returns
     -------
@@ -200,14 +206,20 @@ def room_impulse_response(rng, rt60_s, sample_rate=SAMPLE_RATE):
 
     Example
     -------
-    >>> room_impulse_response(np.random.default_rng(0), 0.5).shape
+    >>> rng = np.random.default_rng(0)
+    >>> room_impulse_response(rng, 0.5).shape
     (8000,)
+    >>> far = room_impulse_response(rng, 0.5, direct_to_reverberant_db=-3.0)
+    >>> round(float(10 * np.log10(far[0] ** 2 / np.sum(far[1:] ** 2))), 1)
+    -3.0
     """
     n_samples = int(rt60_s * sample_rate)
     t = np.arange(n_samples) / sample_rate
     tail = rng.normal(size=n_samples) * np.exp(-6.9 * t / rt60_s)
     tail = band_filter(tail, high_hz=5000, order=2, sample_rate=sample_rate)
-    response = 0.4 * tail / (np.sqrt(np.sum(tail**2)) + 1e-12)
+    tail[0] = 0.0
+    tail_gain = 10 ** (-direct_to_reverberant_db / 20)
+    response = tail_gain * tail / (np.sqrt(np.sum(tail**2)) + 1e-12)
     response[0] += 1.0
     return response
 

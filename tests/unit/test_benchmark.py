@@ -394,6 +394,33 @@ def test_voice_pools_are_disjoint():
     assert SOURCE_LIKE_FOLDERS == ("read_speech",)
 
 
+def test_babble_talkers_are_distant():
+    """Each babble talker is beyond the critical distance: a click comes out
+    with more reverberant than direct energy, and no louder than it went in."""
+    from speechbrain_srst.benchmark.source_noise import distant_talkers
+
+    click = np.zeros((3, 32000))
+    click[:, 1000] = 1.0
+    far = distant_talkers(np.random.default_rng(0), click)
+    for row in far:
+        peak = int(np.argmax(np.abs(row)))
+        direct = np.sum(row[peak - 40 : peak + 40] ** 2)
+        reverberant = np.sum(row[peak + 80 :] ** 2)
+        assert reverberant > direct, (direct, reverberant)
+    np.testing.assert_allclose(far.std(axis=1), click.std(axis=1), rtol=1e-6)
+
+
+def test_default_size_has_three_test_readers_per_language():
+    """The default size's target readers split into at least three valid and
+    three test readers per language (one test reader per language made the
+    target test set a handful of voice draws)."""
+    from speechbrain_srst.data.prepare import _split_counts
+
+    readers = resolve_config("default")["target_speakers"]
+    train, valid, test = _split_counts(readers, 0.1, 0.1)
+    assert valid >= 3 and test >= 3 and train >= 20, (train, valid, test)
+
+
 def test_target_readers_have_coloured_channels():
     """Non-English readers get a recording channel; English ones do not."""
     from speechbrain_srst.benchmark.build import _target_speakers, resolve_config
