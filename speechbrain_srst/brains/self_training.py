@@ -147,6 +147,54 @@ def check_range(name, value, low, high):
         raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}.")
 
 
+TEACHER_NOISE = ("estimate", "residual")
+"""Sources of the noise pseudo-label (``teacher_noise``)."""
+
+
+def teacher_pseudo_labels(teacher, noisy, teacher_noise="estimate", consistency=False):
+    """The teacher's speech and noise pseudo-labels ``(s~, n~)`` of ``noisy``.
+
+    Arguments
+    ---------
+    teacher : callable
+        Maps ``noisy`` [batch, time] to ``(speech, noise)``, each [batch, time].
+    noisy : torch.Tensor
+        Mixtures ``x`` [batch, time].
+    teacher_noise : str
+        ``"estimate"``: the teacher's noise output (RemixIT, Tzinis et al.
+        2022); ``"residual"``: ``x - s~``, for a teacher whose noise output
+        was not trained (the DANN model of the paper's eq. 6).
+    consistency : bool
+        With ``"estimate"``, project both to ``s~ + n~ = x`` (uniform
+        mixture consistency, Wisdom et al. 2019, as the official RemixIT
+        code does). A residual is consistent by construction.
+
+    Returns
+    -------
+    speech, noise : torch.Tensor
+        [batch, time] each.
+
+    Example
+    -------
+    >>> noisy = torch.randn(2, 100)
+    >>> drifting = lambda x: (0.5 * x, 100 * torch.randn_like(x))
+    >>> s, n = teacher_pseudo_labels(drifting, noisy, "residual")
+    >>> torch.allclose(s, 0.5 * noisy), torch.allclose(s + n, noisy)
+    (True, True)
+    >>> s, n = teacher_pseudo_labels(drifting, noisy, "estimate", True)
+    >>> torch.allclose(s + n, noisy, atol=1e-4), torch.allclose(s, 0.5 * noisy)
+    (True, False)
+    """
+    speech, noise = teacher(noisy)
+    if teacher_noise == "residual":
+        return speech, noisy[..., : speech.shape[-1]] - speech
+    if teacher_noise != "estimate":
+        raise ValueError(f"teacher_noise must be one of {TEACHER_NOISE}.")
+    if consistency:
+        speech, noise = mixture_consistency(speech, noise, noisy)
+    return speech, noise
+
+
 class SelfTrainingBrain(StageBrain):
     """Student-teacher training on remixed pseudo-labels (RemixIT and SRST).
 
@@ -173,7 +221,19 @@ class SelfTrainingBrain(StageBrain):
     remixed mixture is brought to the level of its target mixture
     (:func:`~speechbrain_srst.remix.match_rms`). Without it the levels of
     ``s~`` and ``n~`` are free (SI-SDR ignores gain), so ``x~`` has an
-    arbitrary SNR and level. The number of source items per mini-batch is dithered
+    arbitrary SNR and level.
+
+    ``teacher_noise`` says where the noise pseudo-label comes from:
+    ``estimate`` takes the teacher's noise output (RemixIT; right for a
+    teacher trained on ``-SI-SDR(s) - SI-SDR(n)``, such as the source
+    model); ``residual`` takes ``n~ = x - s~``, which is right for a teacher
+    whose noise output no loss trained: the DANN model of eq. 6 learns from
+    ``-SI-SDR(speech)`` only, so its noise output drifts freely while its
+    speech output improves, and projecting such estimates to mixture
+    consistency spreads the drift into ``s~`` (seen: a teacher at -21.5 dB
+    on target validation while the same model's speech output scored
+    +7.3 dB). With ``residual`` the pseudo-labels add up to the mixture by
+    construction. The number of source items per mini-batch is dithered
     (:func:`~speechbrain_srst.selection.dithered_source_count`) so that each
     epoch's mean share follows the schedule exactly. A static teacher's
     pseudo-labels are computed once per item (:class:`PseudoLabelCache`).
@@ -198,6 +258,7 @@ class SelfTrainingBrain(StageBrain):
         "source_share_start": 0.3,
         "source_share_step": 0.03,
         "remix_consistency": False,
+        "teacher_noise": "estimate",
         "pseudo_label_cache_mb": 2048.0,
     }
     """Constructor arguments (see
@@ -215,6 +276,11 @@ class SelfTrainingBrain(StageBrain):
         check_range("source_share_start", self.source_share_start, 0.0, 1.0)
         check_range("source_share_step", self.source_share_step, 0.0, 1.0)
         check_range("pseudo_label_cache_mb", self.pseudo_label_cache_mb, 0.0, 1e9)
+        if self.teacher_noise not in TEACHER_NOISE:
+            raise ValueError(
+                f"teacher_noise must be one of {TEACHER_NOISE}, "
+                f"got {self.teacher_noise!r}."
+            )
         interval = self.teacher_update_interval
         if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
             raise ValueError(
@@ -275,9 +341,9 @@ class SelfTrainingBrain(StageBrain):
             if cached is not None:
                 return cached[0].to(noisy.device), cached[1].to(noisy.device)
         self.teacher.eval()
-        speech, noise = self.teacher(noisy)
-        if consistency:
-            speech, noise = mixture_consistency(speech, noise, noisy)
+        speech, noise = teacher_pseudo_labels(
+            self.teacher, noisy, self.teacher_noise, consistency
+        )
         if use_cache:
             self.label_cache.put(ids, speech, noise)
         return speech, noise

@@ -5,6 +5,7 @@ source share, the pseudo-label cache, AdaBN and the plateau stopper.
 """
 
 import re
+from pathlib import Path
 
 import pytest
 import speechbrain as sb
@@ -189,6 +190,43 @@ def test_consistent_pseudo_labels_add_up_to_the_mixture(tmp_path):
     noisy = torch.stack([train[i]["tgt_noisy"] for i in range(4)])
     speech, noise = brain.pseudo_labels(noisy)
     assert torch.allclose(speech + noise, noisy, atol=1e-4)
+
+
+def test_residual_noise_keeps_the_teacher_speech(tmp_path):
+    """teacher_noise: residual takes s~ as the teacher gives it and n~ = x - s~,
+    whatever the teacher's noise output (untrained in a DANN model of eq. 6)."""
+    brain, hparams, train, valid = self_training_brain(
+        tmp_path, remix_consistency=True, teacher_noise="residual"
+    )
+    brain.on_fit_start()
+    brain.teacher.mask_head.bias.data[2:] += 50.0  # a noise mask gone astray
+    noisy = torch.stack([train[i]["tgt_noisy"] for i in range(4)])
+    speech, noise = brain.pseudo_labels(noisy)
+    assert torch.equal(speech, brain.teacher(noisy)[0])
+    assert torch.allclose(speech + noise, noisy, atol=1e-6)
+
+
+def test_unknown_teacher_noise_is_refused(tmp_path):
+    brain, *_ = self_training_brain(tmp_path, teacher_noise="residue")
+    with pytest.raises(ValueError, match="teacher_noise must be one of"):
+        brain.on_fit_start()
+
+
+@pytest.mark.parametrize("stage", ["remixit", "dann_remixit", "srst", "srst_random"])
+def test_noise_pseudo_label_matches_what_trained_the_teacher(stage):
+    """A teacher whose noise output no loss trained (DANN with the eq. 6 loss)
+    gives residual noise pseudo-labels; one trained on speech and noise (the
+    source model) gives its own estimate, as RemixIT does."""
+    hparams = Path(__file__).parents[2] / "recipes/DNS/domain_adaptation/hparams"
+
+    def value(name, key):
+        match = re.search(rf"^{key}: *([^#\n]*)", (hparams / name).read_text(), re.M)
+        return match.group(1).strip() if match else None
+
+    teacher = value(f"{stage}.yaml", "teacher_folder")
+    speech_only = value("dann.yaml", "enhancement_target") == "speech"
+    expected = "residual" if "dann/model" in teacher and speech_only else "estimate"
+    assert value(f"{stage}.yaml", "teacher_noise") == expected, teacher
 
 
 def test_static_teacher_pseudo_labels_are_cached_and_equal(tmp_path):
