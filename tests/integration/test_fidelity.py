@@ -193,10 +193,10 @@ def test_consistent_pseudo_labels_add_up_to_the_mixture(tmp_path):
 
 
 def test_residual_noise_keeps_the_teacher_speech(tmp_path):
-    """teacher_noise: residual takes s~ as the teacher gives it and n~ = x - s~,
+    """noise_estimate: residual takes s~ as the teacher gives it and n~ = x - s~,
     whatever the teacher's noise output (untrained in a DANN model of eq. 6)."""
     brain, hparams, train, valid = self_training_brain(
-        tmp_path, remix_consistency=True, teacher_noise="residual"
+        tmp_path, remix_consistency=True, noise_estimate="residual"
     )
     brain.on_fit_start()
     brain.teacher.mask_head.bias.data[2:] += 50.0  # a noise mask gone astray
@@ -204,11 +204,17 @@ def test_residual_noise_keeps_the_teacher_speech(tmp_path):
     speech, noise = brain.pseudo_labels(noisy)
     assert torch.equal(speech, brain.teacher(noisy)[0])
     assert torch.allclose(speech + noise, noisy, atol=1e-6)
+    # The student's noise is its residual too, so no loss term reaches the
+    # (untrained) noise output.
+    brain.modules.model.mask_head.bias.data[2:] += 50.0
+    student_speech, student_noise = brain.student(noisy)
+    assert torch.equal(student_speech, brain.modules.model(noisy)[0])
+    assert torch.allclose(student_speech + student_noise, noisy, atol=1e-6)
 
 
-def test_unknown_teacher_noise_is_refused(tmp_path):
-    brain, *_ = self_training_brain(tmp_path, teacher_noise="residue")
-    with pytest.raises(ValueError, match="teacher_noise must be one of"):
+def test_unknown_noise_estimate_is_refused(tmp_path):
+    brain, *_ = self_training_brain(tmp_path, noise_estimate="residue")
+    with pytest.raises(ValueError, match="noise_estimate must be one of"):
         brain.on_fit_start()
 
 
@@ -225,8 +231,8 @@ def test_noise_pseudo_label_matches_what_trained_the_teacher(stage):
 
     teacher = value(f"{stage}.yaml", "teacher_folder")
     speech_only = value("dann.yaml", "enhancement_target") == "speech"
-    expected = "residual" if "dann/model" in teacher and speech_only else "estimate"
-    assert value(f"{stage}.yaml", "teacher_noise") == expected, teacher
+    expected = "residual" if "dann/model" in teacher and speech_only else "output"
+    assert value(f"{stage}.yaml", "noise_estimate") == expected, teacher
 
 
 def test_static_teacher_pseudo_labels_are_cached_and_equal(tmp_path):
