@@ -8,6 +8,7 @@ import logging
 
 import speechbrain as sb
 import torch
+from speechbrain.utils.checkpoints import DEFAULT_SAVE_HOOKS, get_default_hook
 from speechbrain.utils.epoch_loop import EpochCounterWithStopper
 from torch.nn.parallel import DistributedDataParallel as DDP
 
@@ -190,6 +191,32 @@ class StageBrain(sb.Brain):
         for klass in reversed(cls.__mro__):
             merged.update(vars(klass).get("OPTIONS", {}))
         return merged
+
+    def on_fit_start(self):
+        """Checkpoints a stateful ``lr_annealing``, then starts (and recovers)."""
+        self.checkpoint_lr_annealing()
+        super().on_fit_start()
+
+    def checkpoint_lr_annealing(self):
+        """Adds a stateful ``lr_annealing`` to the checkpointer's recoverables.
+
+        A ``NewBobScheduler`` remembers the validation losses it has seen
+        and its patience: without them in the checkpoint a resumed run would
+        anneal at other epochs than an uninterrupted one. Schedulers without
+        a SpeechBrain checkpoint hook (``LinearScheduler``, a function of the
+        epoch alone) have no state to keep; one the YAML already lists among
+        the recoverables is left there. Checkpoints written before it was
+        added load without it.
+        """
+        annealing = self.lr_annealing
+        checkpointer = self.checkpointer
+        if annealing is None or checkpointer is None:
+            return
+        if any(obj is annealing for obj in checkpointer.recoverables.values()):
+            return
+        if get_default_hook(annealing, DEFAULT_SAVE_HOOKS) is None:
+            return
+        checkpointer.add_recoverable("lr_annealing", annealing, optional_load=True)
 
     def on_fit_batch_start(self, batch, should_step):
         """Remembers the batch-norm statistics, in case the batch is skipped."""

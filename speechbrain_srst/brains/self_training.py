@@ -87,8 +87,13 @@ class PseudoLabelCache:
     A static teacher in eval mode gives the same ``s~, n~`` for an item in
     every epoch (the target mixtures are fixed plans), so they are computed
     once per item instead of once per step. :meth:`clear` empties the cache
-    when the teacher changes (EMA and sequential updates). Items are kept up
-    to ``max_megabytes`` of float32 audio; the rest are recomputed.
+    when the teacher changes (sequential updates). Items are kept up to
+    ``max_megabytes`` of float32 audio; the rest are recomputed.
+
+    The cache is not checkpointed: a resumed run starts with it empty. So
+    that this changes nothing, what it stores must not depend on when an
+    item was first seen: :meth:`SelfTrainingBrain.pseudo_labels` computes a
+    cached item's labels from that item alone, never from its first batch.
 
     Arguments
     ---------
@@ -302,8 +307,23 @@ class SelfTrainingBrain(StageBrain):
         self.teacher.eval()
         for parameter in self.teacher.parameters():
             parameter.requires_grad_(False)
-        self.label_cache = PseudoLabelCache(self.pseudo_label_cache_mb)
+        self.label_cache = None
+        if self.reuses_pseudo_labels():
+            self.label_cache = PseudoLabelCache(self.pseudo_label_cache_mb)
         super().on_fit_start()
+
+    def reuses_pseudo_labels(self):
+        """Whether a cache of pseudo-labels can be read before it is cleared.
+
+        An item comes once per epoch, so a teacher that changes after every
+        epoch (``ema``; ``sequential`` with an interval of 1) would only fill
+        a cache; it is kept for teachers fixed over more than one epoch.
+        """
+        if self.pseudo_label_cache_mb <= 0:
+            return False
+        if self.teacher_mode == "static":
+            return True
+        return self.teacher_mode == "sequential" and self.teacher_update_interval > 1
 
     def on_stage_start(self, stage, epoch=None):
         """Sets the source share of the epoch."""
@@ -336,22 +356,38 @@ class SelfTrainingBrain(StageBrain):
         """The teacher's speech and noise estimates for ``noisy`` [batch, time].
 
         With ``remix_consistency`` the estimates are projected to mixture
-        consistency. Cached per item id when ``ids`` are given and every item
-        has its full length.
+        consistency. Cached per item id when ``ids`` are given, every item
+        has its full length and the teacher stays fixed for more than one
+        epoch (:meth:`reuses_pseudo_labels`).
+
+        Cached labels are computed one item at a time: a batched convolution
+        rounds differently with the batch's size and its other items, so
+        labels computed with a first batch and stored would differ (by about
+        1e-7, which training amplifies) from those a resumed run, starting
+        with an empty cache, computes with another batch. From the item
+        alone they are the same in both runs: the cache, which is not
+        checkpointed, then changes the speed and never the result.
         """
-        consistency = self.remix_consistency
-        use_cache = ids is not None and full_length
-        if use_cache:
-            cached = self.label_cache.get(ids)
-            if cached is not None:
-                return cached[0].to(noisy.device), cached[1].to(noisy.device)
+        if ids is None or not full_length or self.label_cache is None:
+            return self.teacher_estimates(noisy)
+        speech, noise = [], []
+        for row, item_id in enumerate(ids):
+            labels = self.label_cache.get([item_id])
+            if labels is None:
+                labels = self.teacher_estimates(noisy[row : row + 1])
+                self.label_cache.put([item_id], *labels)
+                labels = (labels[0].float(), labels[1].float())
+            speech.append(labels[0].to(noisy.device))
+            noise.append(labels[1].to(noisy.device))
+        return torch.cat(speech), torch.cat(noise)
+
+    @torch.no_grad()
+    def teacher_estimates(self, noisy):
+        """The teacher's (consistent, with ``remix_consistency``) estimates."""
         self.teacher.eval()
-        speech, noise = teacher_pseudo_labels(
-            self.teacher, noisy, self.noise_estimate, consistency
+        return teacher_pseudo_labels(
+            self.teacher, noisy, self.noise_estimate, self.remix_consistency
         )
-        if use_cache:
-            self.label_cache.put(ids, speech, noise)
-        return speech, noise
 
     def source_count(self, batch_size):
         """Source items in this step's mini-batch (dithered share)."""
@@ -494,11 +530,13 @@ class SelfTrainingBrain(StageBrain):
         mode = self.teacher_mode
         if mode == "ema":
             ema_update(self.teacher, self.student_module(), self.ema_momentum)
-            self.label_cache.clear()
         elif mode == "sequential" and epoch % self.teacher_update_interval == 0:
             copy_weights(self.teacher, self.student_module())
-            self.label_cache.clear()
             logger.info("Epoch %d: the student became the teacher.", epoch)
+        else:
+            return
+        if self.label_cache is not None:
+            self.label_cache.clear()
 
     def student_module(self):
         """The student without a DDP wrapper."""

@@ -5,13 +5,14 @@ import re
 import pytest
 import torch
 from speechbrain.dataio.batch import PaddedBatch
-from speechbrain.nnet.schedulers import LinearScheduler
+from speechbrain.nnet.schedulers import LinearScheduler, NewBobScheduler
 from speechbrain.utils.epoch_loop import EpochCounter
 from speechbrain.utils.train_logger import FileTrainLogger
 
 from speechbrain_srst.brains.domain import DANNBrain, DomainClassifierBrain
 from speechbrain_srst.brains.enhancement import EnhancementBrain
 from speechbrain_srst.brains.self_training import SelfTrainingBrain
+from speechbrain_srst.checkpoints import AtomicCheckpointer
 from speechbrain_srst.data.datasets import DomainPairDataset
 from speechbrain_srst.lobes.domain_classifier import DomainClassifier
 from speechbrain_srst.lobes.gradient_reversal import GradientReversal
@@ -88,6 +89,44 @@ def test_lr_annealing_sets_each_epochs_rate_and_logs_it(tmp_path):
     logged = re.findall(r"lr: ([0-9.e+-]+)", (tmp_path / "train_log.txt").read_text())
     assert [float(value) for value in logged] == pytest.approx([1e-3, 5.5e-4, 1e-4])
     assert brain.optimizer.param_groups[0]["lr"] == pytest.approx(1e-4)
+
+
+def test_a_stateful_lr_annealing_is_checkpointed(tmp_path):
+    """A resumed run goes on with NewBob's losses and patience, not anew."""
+
+    def brain_and_annealing(annealing=True):
+        torch.manual_seed(0)
+        model = UNet([8, 16])
+        newbob = NewBobScheduler(1e-3, improvement_threshold=1.0, patient=1)
+        extra = {"lr_annealing": newbob} if annealing else {}
+        hparams = hparams_for(tmp_path, epochs=2, **extra)
+        checkpointer = AtomicCheckpointer(
+            tmp_path / "save", {"model": model, "counter": hparams["epoch_counter"]}
+        )
+        brain = EnhancementBrain(
+            modules={"model": model},
+            opt_class=lambda params: torch.optim.Adam(params, lr=1e-3),
+            hparams=hparams,
+            run_opts={"device": "cpu"},
+            checkpointer=checkpointer,
+            **extra,
+        )
+        return brain, hparams, newbob
+
+    brain, hparams, first = brain_and_annealing()
+    fit(brain, hparams, items(8, 1), items(4, 2))
+    assert len(first.metric_values) == 2
+    resumed, _, second = brain_and_annealing()
+    resumed.on_fit_start()
+    assert "lr_annealing" in resumed.checkpointer.recoverables
+    assert second.metric_values == first.metric_values
+    assert second.current_patient == first.current_patient
+    assert second.hyperparam_value == first.hyperparam_value
+    # a checkpoint saved without it (an older run) still loads
+    (tmp_path / "save").rename(tmp_path / "save_newbob")
+    brain, hparams, _ = brain_and_annealing(annealing=False)
+    fit(brain, hparams, items(8, 1), items(4, 2))
+    brain_and_annealing()[0].on_fit_start()
 
 
 def test_classifier_brain_trains_only_the_classifier(tmp_path):

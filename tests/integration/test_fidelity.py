@@ -150,7 +150,7 @@ def test_dithered_share_follows_every_point_of_the_schedule():
     assert [round(m, 2) for m in means] == expected
 
 
-def self_training_brain(tmp_path, mode="static", batch_size=4, **extra):
+def self_training_brain(tmp_path, mode="static", batch_size=4, interval=1, **extra):
     torch.manual_seed(0)
     student, teacher = UNet([8, 16]), UNet([8, 16])
     teacher.load_state_dict(student.state_dict())
@@ -158,7 +158,7 @@ def self_training_brain(tmp_path, mode="static", batch_size=4, **extra):
         tmp_path,
         teacher=teacher,
         teacher_mode=mode,
-        teacher_update_interval=1,
+        teacher_update_interval=interval,
         use_source=False,
         source_share_start=0.3,
         source_share_step=0.03,
@@ -248,13 +248,46 @@ def test_static_teacher_pseudo_labels_are_cached_and_equal(tmp_path):
 
 
 def test_teacher_update_clears_the_cache(tmp_path):
-    brain, hparams, train, valid = self_training_brain(tmp_path, mode="sequential")
+    brain, hparams, train, valid = self_training_brain(
+        tmp_path, mode="sequential", interval=2
+    )
     brain.on_fit_start()
     noisy = torch.stack([train[i]["tgt_noisy"] for i in range(4)])
     ids = [train[i]["tgt_id"] for i in range(4)]
     brain.pseudo_labels(noisy, ids, full_length=True)
-    brain.update_teacher(epoch=1)
+    brain.update_teacher(epoch=1)  # not a teacher update at interval 2
+    assert len(brain.label_cache.items) == 4
+    brain.update_teacher(epoch=2)
     assert brain.label_cache.items == {}
+
+
+@pytest.mark.parametrize("mode", ["ema", "sequential"])
+def test_a_teacher_changed_every_epoch_caches_nothing(tmp_path, mode):
+    """Each item comes once an epoch: such a cache would never be read."""
+    brain, *_ = self_training_brain(tmp_path, mode=mode)
+    brain.on_fit_start()
+    assert brain.label_cache is None
+
+
+def test_cached_pseudo_labels_do_not_depend_on_the_first_batch(tmp_path):
+    """A resumed run starts with an empty cache and sees an item first in
+    another batch: its labels must be the same numbers as the cached ones
+    of the uninterrupted run (the cache is not checkpointed)."""
+    first, _, train, _ = self_training_brain(tmp_path / "a", remix_consistency=True)
+    resumed, *_ = self_training_brain(tmp_path / "b", remix_consistency=True)
+    first.on_fit_start()
+    resumed.on_fit_start()
+    data = [train[i] for i in range(8)]
+    noisy = torch.stack([item["tgt_noisy"] for item in data])
+    ids = [item["tgt_id"] for item in data]
+    straight = first.pseudo_labels(noisy[:5], ids[:5], full_length=True)
+    other = [4, 6, 7]  # item 4 first seen with other items, in a smaller batch
+    later = resumed.pseudo_labels(noisy[other], [ids[i] for i in other], True)
+    assert torch.equal(straight[0][4], later[0][0])
+    assert torch.equal(straight[1][4], later[1][0])
+    # and the cache gives what the teacher gives for the item alone
+    alone = first.teacher_estimates(noisy[2:3])
+    assert torch.equal(first.pseudo_labels(noisy[2:3], ids[2:3], True)[0], alone[0])
 
 
 # ------------------------------------------------------------- controls
