@@ -202,14 +202,21 @@ def test_residual_noise_keeps_the_teacher_speech(tmp_path):
     brain.teacher.mask_head.bias.data[2:] += 50.0  # a noise mask gone astray
     noisy = torch.stack([train[i]["tgt_noisy"] for i in range(4)])
     speech, noise = brain.pseudo_labels(noisy)
-    assert torch.equal(speech, brain.teacher(noisy)[0])
+    teacher_speech = brain.teacher(noisy)[0]
+    # The teacher's speech at its least-squares gain: the same SI-SDR target,
+    # and the residual holds no part of it.
+    gain = (speech * teacher_speech).sum(-1) / teacher_speech.pow(2).sum(-1)
+    assert torch.allclose(speech, gain[:, None] * teacher_speech, atol=1e-6)
+    assert torch.allclose((noise * speech).sum(-1), torch.zeros(4), atol=1e-3)
     assert torch.allclose(speech + noise, noisy, atol=1e-6)
     # The student's noise is its residual too, so no loss term reaches the
     # (untrained) noise output.
     brain.modules.model.mask_head.bias.data[2:] += 50.0
     student_speech, student_noise = brain.student(noisy)
     assert torch.equal(student_speech, brain.modules.model(noisy)[0])
-    assert torch.allclose(student_speech + student_noise, noisy, atol=1e-6)
+    scaled = noisy - student_noise
+    gain = (scaled * student_speech).sum(-1) / student_speech.pow(2).sum(-1)
+    assert torch.allclose(scaled, gain[:, None] * student_speech, atol=1e-5)
 
 
 def test_unknown_noise_estimate_is_refused(tmp_path):
