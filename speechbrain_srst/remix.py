@@ -169,6 +169,52 @@ def match_rms(wavs, reference, eps=1e-9):
 CONSISTENCY_WEIGHTS = ("uniform", "magsq")
 
 
+def fit_gains(speech, noise, mixture, eps=1e-8):
+    """Rescales speech and noise estimates by the gains that best rebuild x.
+
+    A model trained with scale-invariant losses (``-SI-SDR(s) - SI-SDR(n)``)
+    gives each estimate at an arbitrary gain; adding the residual of such
+    estimates (:func:`mixture_consistency`) then moves speech into the noise
+    or back. The least-squares gains ``(a, b)`` minimising
+    ``||x - a s~ - b n~||^2`` (a 2 x 2 system per item) put both at the level
+    they have in the mixture first; what is left is orthogonal to both.
+
+    Arguments
+    ---------
+    speech, noise : torch.Tensor
+        Estimates ``[batch, time]``.
+    mixture : torch.Tensor
+        The mixtures they were estimated from, ``[batch, time]``.
+    eps : float
+        Ridge on the system's diagonal, relative to its trace (keeps
+        collinear or silent estimates finite).
+
+    Returns
+    -------
+    speech, noise : torch.Tensor
+        ``a s~`` and ``b n~``, ``[batch, time]``.
+
+    Example
+    -------
+    >>> s = torch.tensor([[1.0, 0.0, 1.0, 0.0]])
+    >>> n = torch.tensor([[0.0, 1.0, 0.0, -1.0]])
+    >>> a_s, b_n = fit_gains(3 * s, 0.5 * n, s + n)
+    >>> torch.allclose(a_s, s, atol=1e-5), torch.allclose(b_n, n, atol=1e-5)
+    (True, True)
+    """
+    ss = (speech * speech).sum(-1)
+    nn_ = (noise * noise).sum(-1)
+    sn = (speech * noise).sum(-1)
+    xs = (mixture * speech).sum(-1)
+    xn = (mixture * noise).sum(-1)
+    ridge = eps * (ss + nn_) + 1e-12
+    ss, nn_ = ss + ridge, nn_ + ridge
+    det = ss * nn_ - sn * sn
+    a = (nn_ * xs - sn * xn) / det
+    b = (ss * xn - sn * xs) / det
+    return a[:, None] * speech, b[:, None] * noise
+
+
 def mixture_consistency(speech, noise, mixture, weighting="uniform"):
     """Projects speech and noise estimates so that they add up to the mixture.
 

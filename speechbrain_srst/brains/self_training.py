@@ -19,6 +19,7 @@ from speechbrain_srst.losses import enhancement_loss, si_sdr
 from speechbrain_srst.remix import (
     copy_weights,
     ema_update,
+    fit_gains,
     match_rms,
     mixture_consistency,
     remix,
@@ -211,9 +212,12 @@ def teacher_pseudo_labels(teacher, noisy, noise_estimate="output", consistency=F
         least-squares gain ``a`` (:func:`scaled_residual`), for a teacher
         whose noise output was not trained (the DANN model of the paper's eq. 6).
     consistency : bool
-        With ``"output"``, project both to ``s~ + n~ = x`` (uniform
-        mixture consistency, Wisdom et al. 2019, as the official RemixIT
-        code does). A residual is consistent by construction.
+        With ``"output"``, rescale both by their least-squares gains
+        (:func:`~speechbrain_srst.remix.fit_gains`: estimates of a
+        scale-invariant loss have arbitrary gains) and project them to
+        ``s~ + n~ = x`` (uniform mixture consistency, Wisdom et al. 2019, as
+        the official RemixIT code does; its models are trained with the
+        projection inside, this U-Net is not). A residual is consistent by construction.
 
     Returns
     -------
@@ -237,6 +241,7 @@ def teacher_pseudo_labels(teacher, noisy, noise_estimate="output", consistency=F
     if noise_estimate != "output":
         raise ValueError(f"noise_estimate must be one of {NOISE_ESTIMATES}.")
     if consistency:
+        speech, noise = fit_gains(speech, noise, noisy)
         speech, noise = mixture_consistency(speech, noise, noisy)
     return speech, noise
 
