@@ -119,6 +119,32 @@ def test_mixture_consistency_keeps_consistent_estimates():
     assert torch.allclose(s, speech, atol=1e-6) and torch.allclose(n, noise, atol=1e-6)
 
 
+def test_consistent_labels_of_a_mis_scaled_teacher_are_the_true_sources():
+    """Estimates at arbitrary gains (a scale-invariant loss) are rescaled by
+    their least-squares gains before the projection; projecting them as they
+    are moves speech into the noise (what collapsed RemixIT on two seeds)."""
+    from speechbrain_srst.brains.self_training import teacher_pseudo_labels
+
+    generator = torch.Generator().manual_seed(0)
+    speech = torch.randn(3, 8000, generator=generator)
+    noise = torch.randn(3, 8000, generator=generator)
+    noise -= (
+        (noise * speech).sum(-1, keepdim=True)
+        / speech.pow(2).sum(-1, keepdim=True)
+        * speech
+    )
+    gains = torch.tensor([[4.0], [0.2], [1.0]]), torch.tensor([[0.3], [5.0], [1.0]])
+
+    def teacher(x):
+        return gains[0] * speech, gains[1] * noise
+
+    labels = teacher_pseudo_labels(teacher, speech + noise, "output", True)
+    assert torch.allclose(labels[0], speech, atol=1e-3)
+    assert torch.allclose(labels[1], noise, atol=1e-3)
+    plain = mixture_consistency(*teacher(None), speech + noise)
+    assert not torch.allclose(plain[0][:2], speech[:2], atol=0.1)
+
+
 def test_match_rms_sets_each_level():
     wavs = torch.randn(2, 800) * torch.tensor([[5.0], [0.1]])
     reference = torch.randn(2, 800) * torch.tensor([[0.05], [0.2]])
