@@ -243,10 +243,17 @@ def evaluate_tests(brain, hparams, domain):
         results[f"snr{snr}"] = mean_si_sdr(brain.modules.model, dataset, brain.device)
     # FileTrainLogger.log_stats is main-process-only and broadcasts its
     # result: every process must call it, or the broadcasts fall out of step
-    # and the next stage's run_on_main hangs under torchrun.
+    # and the next stage's run_on_main hangs under torchrun. One number per
+    # entry (a nested dict would be written raw); the file only, as the
+    # stage's closing console line shows them.
     hparams["train_logger"].log_stats(
-        stats_meta={"test set": f"{domain}_test", "metric": "si_sdr"},
-        test_stats=results,
+        stats_meta={"test set": f"{domain}_test"},
+        test_stats={
+            f"{snr} {name}": value
+            for snr, scores in results.items()
+            for name, value in scores.items()
+        },
+        verbose=False,
     )
     return results
 
