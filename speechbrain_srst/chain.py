@@ -16,16 +16,28 @@ whole chain to ``X/<stage>/``, as SpeechBrain's recipe tests expect.
 A stage that was interrupted has no marker and runs again, and
 SpeechBrain's checkpointer resumes it where it stopped.
 
+Planning never builds a YAML's objects (:func:`read_settings` resolves the
+references and reads tagged nodes as plain data), so it writes nothing and
+does not reseed. The marker records the stage's settings; a finished stage
+whose settings differ from those of the current command is an error that
+names the differences (:class:`StageSettingsError`), never a silent reuse.
+An override that no stage of the chain defines is an error naming the
+closest known key (:func:`check_override_keys`).
+
 Authors
  * speechbrain-srst developers 2026
 """
 
+import difflib
 import json
+import logging
 import time
 from pathlib import Path
 
 import yaml
-from hyperpyyaml import load_hyperpyyaml
+from hyperpyyaml import load_hyperpyyaml, resolve_references
+
+logger = logging.getLogger(__name__)
 
 DONE_MARKER = "stage_done.json"
 
@@ -42,6 +54,43 @@ STAGE_ONLY_KEYS = (
 """Keys that name one stage and its outputs: an override of one of them
 reaches the stage the user named, never its prerequisites or follow-ups
 (``--stage_name dann_b2`` must not rename the supervised stage too)."""
+
+UNCOMPARED_SETTINGS = (
+    "then",
+    "num_workers",
+    "metric_workers",
+    "description",
+    "training_data",
+    "results_root",
+)
+"""Settings that do not change what a stage computes (or only say where it
+is written): a finished stage is reused whatever their values."""
+
+
+class UnknownOverrideError(ValueError):
+    """An override names a key that no stage of the chain defines."""
+
+
+class StageSettingsError(ValueError):
+    """A finished stage was trained with other settings than the command's."""
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """Reads HyperPyYAML text as plain data: ``!new:x.Y {a: 1}`` becomes
+    ``{"!new:x.Y": {"a": 1}}``, without importing or building anything."""
+
+
+def _plain_tagged(loader, suffix, node):
+    if isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_scalar(node)
+    return {f"!{suffix}": value}
+
+
+_PlainLoader.add_multi_constructor("!", _plain_tagged)
 
 
 def parse_overrides(overrides):
@@ -131,6 +180,288 @@ def load_stage(hparams_file, overrides=None):
         return load_hyperpyyaml(handle, overrides_for(hparams_file, overrides))
 
 
+def read_settings(hparams_file, overrides=None):
+    """Reads a stage YAML as plain data, with references resolved.
+
+    Unlike :func:`load_stage` nothing is built (no checkpointer creates its
+    folder, no seed is set): tagged nodes such as ``!new:...`` become
+    one-key dicts ``{"!new:...": arguments}``.
+
+    Arguments
+    ---------
+    hparams_file : str or Path
+        The stage YAML.
+    overrides : str or dict, optional
+        Overrides (the keys the file defines are applied).
+
+    Returns
+    -------
+    dict
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.yaml")
+    >>> _ = open(path, "w").write(
+    ...     "a: 1\\nb: !ref <a>/x\\nm: !new:torch.nn.Linear [!ref <a>, 2]\\n")
+    >>> read_settings(path, {"a": 3})
+    {'a': 3, 'b': '3/x', 'm': {'!new:torch.nn.Linear': [3, 2]}}
+    """
+    with open(hparams_file) as handle:
+        resolved = resolve_references(handle, overrides_for(hparams_file, overrides))
+    return yaml.load(resolved, Loader=_PlainLoader) or {}
+
+
+def _flatten(value, prefix, flat):
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            key = str(key)
+            if key.startswith("_") or key in UNCOMPARED_SETTINGS:
+                continue
+            _flatten(item, f"{prefix}.{key}" if prefix else key, flat)
+    else:
+        flat[prefix] = value
+
+
+def stage_settings(hparams_file, overrides=None, run_opts=None):
+    """The settings of a stage as recorded in its marker and compared on reuse.
+
+    Every value of the YAML (with the overrides the stage takes), nested
+    keys joined with dots, except :data:`UNCOMPARED_SETTINGS` and keys
+    starting with ``_``; the results root in paths is written
+    ``<results_root>``, so another spelling of the same root compares equal.
+    ``run_opts`` adds ``--debug`` (a debug run's stage is not a real one).
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.yaml")
+    >>> _ = open(path, "w").write(
+    ...     "results_root: /r\\nout: !ref <results_root>/s\\nopts: {lr: 0.1}\\n")
+    >>> stage_settings(path, {"opts": {"lr": 0.2}}, {"debug": True})
+    {'out': '<results_root>/s', 'opts.lr': 0.2, '--debug': True}
+    """
+    settings = read_settings(hparams_file, overrides)
+    root = settings.get("results_root")
+    flat = {}
+    _flatten(settings, "", flat)
+    if isinstance(root, str) and root:
+        flat = {
+            key: (
+                "<results_root>" + value[len(root) :]
+                if isinstance(value, str) and value.startswith(root)
+                else value
+            )
+            for key, value in flat.items()
+        }
+    if run_opts is not None:
+        flat["--debug"] = bool(run_opts.get("debug", False))
+    return json.loads(json.dumps(flat, default=str))
+
+
+def settings_differences(recorded, current):
+    """``(key, recorded, current)`` for every key both define with other values.
+
+    Keys present on one side only (an option added to or removed from the
+    YAML since) are not differences.
+
+    Example
+    -------
+    >>> settings_differences({"lr": 0.1, "a": 1, "old": 2}, {"lr": 0.2, "a": 1})
+    [('lr', 0.1, 0.2)]
+    """
+    return [
+        (key, recorded[key], current[key])
+        for key in recorded
+        if key in current and recorded[key] != current[key]
+    ]
+
+
+def check_reusable(hparams_file, overrides=None, run_opts=None):
+    """Compares a finished stage's recorded settings with the command's.
+
+    A setting the command gives explicitly (an override, or ``--debug``
+    either way) that differs from the finished run's is an error; other
+    differences (a YAML default changed since, an option the command leaves
+    at its default while the finished run set it) are logged as a warning
+    and the stage is reused.
+
+    Arguments
+    ---------
+    hparams_file : str or Path
+        A stage whose ``stage_folder`` holds a completion marker.
+    overrides : str or dict, optional
+        The overrides this stage takes in the current command.
+    run_opts : dict, optional
+        SpeechBrain's run options (``debug`` is compared).
+
+    Returns
+    -------
+    list of tuple
+        The differences that were only warned about, ``(key, then, now)``.
+
+    Raises
+    ------
+    StageSettingsError
+        Naming every differing setting the command gives, the folder of the
+        finished run and how to start a new one. Markers written before
+        settings were recorded are reused without a check.
+    """
+    settings = read_settings(hparams_file, overrides)
+    folder = stage_folder(settings, hparams_file)
+    marker = read_marker(folder)
+    if "settings" not in marker:
+        return []
+    current = stage_settings(hparams_file, overrides, run_opts)
+    differences = settings_differences(marker["settings"], current)
+    given = set(parse_overrides(overrides)) | {"--debug"}
+    explicit = [d for d in differences if d[0].split(".")[0] in given]
+    implicit = [d for d in differences if d not in explicit]
+    where = Path(folder).resolve()
+    name = f"'{settings.get('stage_name', Path(hparams_file).stem)}'"
+    if explicit:
+        lines = "\n".join(
+            f"  {key}: {old!r} in the finished run, {new!r} now"
+            for key, old, new in explicit
+        )
+        if "output_folder" in given:  # the run folder was named explicitly
+            anew = "--output_folder NEW_FOLDER (another run folder"
+        else:
+            anew = "--experiment_name NEW_NAME (written to <results_root>/NEW_NAME/"
+        raise StageSettingsError(
+            f"The stage {name} ({Path(hparams_file).name}) has finished in "
+            f"{where} with other settings than this command gives it:\n{lines}\n"
+            "A finished stage is reused, never trained again over its results. "
+            f"To train with these settings, start a new run with {anew}; "
+            "the stages it needs are trained there with the same settings)."
+        )
+    if implicit:
+        shown = [d for d in implicit if ".!" not in d[0]] or implicit
+        logger.warning(
+            "Reusing the stage %s finished in %s, whose settings differ from "
+            "this command's defaults: %s. Give the setting explicitly to be "
+            "stopped on a difference, or use a new --experiment_name to "
+            "train anew.",
+            name,
+            where,
+            "; ".join(f"{k}: {old!r} then, {new!r} now" for k, old, new in shown),
+        )
+    return implicit
+
+
+def chain_files(hparams_file, overrides=None, *, prerequisites, next_stages):
+    """Every stage file a command can run: the stage, its follow-ups and all
+    their prerequisites, whether finished or not.
+
+    Arguments
+    ---------
+    hparams_file : str or Path
+        The stage named on the command line.
+    overrides : str or dict, optional
+        The overrides (each file takes the keys it defines).
+    prerequisites, next_stages : callable
+        As in :func:`stage_plan` and :func:`follow_ups` (the recipe reads
+        ``requires`` and ``then``).
+
+    Returns
+    -------
+    list of Path
+        The named stage first.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = open(os.path.join(folder, "a.yaml"), "w").write("requires: []\\n")
+    >>> _ = open(os.path.join(folder, "b.yaml"), "w").write(
+    ...     "requires: [a.yaml]\\nthen: [c.yaml]\\n")
+    >>> _ = open(os.path.join(folder, "c.yaml"), "w").write("requires: [b.yaml]\\n")
+    >>> files = chain_files(
+    ...     os.path.join(folder, "b.yaml"),
+    ...     prerequisites=lambda h: h["requires"],
+    ...     next_stages=lambda h: h.get("then", []),
+    ... )
+    >>> [p.name for p in files]
+    ['b.yaml', 'a.yaml', 'c.yaml']
+    """
+    pending = [Path(hparams_file).resolve()]
+    seen = []
+    while pending:
+        current = pending.pop(0)
+        if current in seen or not current.is_file():
+            continue
+        seen.append(current)
+        settings = read_settings(current, overrides)
+        names = [*(prerequisites(settings) or [])]
+        if current == seen[0]:
+            names += next_stages(settings) or []
+        pending += sibling_files(current, names)
+    return seen
+
+
+def check_override_keys(hparams_file, overrides, *, prerequisites, next_stages):
+    """Raises unless every override is a key of some stage of the chain.
+
+    The known keys are read from the YAML files of :func:`chain_files`, so
+    an option added to a YAML is known without changing this function.
+
+    Arguments
+    ---------
+    hparams_file : str or Path
+        The stage named on the command line.
+    overrides : str or dict
+        The user's overrides.
+    prerequisites, next_stages : callable
+        As in :func:`chain_files`.
+
+    Raises
+    ------
+    UnknownOverrideError
+        Naming the unknown key and the closest known one.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.yaml")
+    >>> _ = open(path, "w").write("number_of_epochs: 2\\nseed: 1\\n")
+    >>> chain = {"prerequisites": lambda h: [], "next_stages": lambda h: []}
+    >>> check_override_keys(path, {"seed": 3}, **chain)
+    >>> check_override_keys(path, {"numbr_of_epochs": 3}, **chain)
+    Traceback (most recent call last):
+    ...
+    speechbrain_srst.chain.UnknownOverrideError: Unknown option --numbr_of_epochs:
+    ... Did you mean --number_of_epochs?
+    `python train.py ... --help` lists the options.
+    """
+    given = parse_overrides(overrides)
+    if not given:
+        return
+    files = chain_files(
+        hparams_file,
+        shared_overrides(given),
+        prerequisites=prerequisites,
+        next_stages=next_stages,
+    )
+    known = set()
+    for path in files:
+        known.update(top_level_keys(path))
+    unknown = [key for key in given if key not in known]
+    if not unknown:
+        return
+    messages = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+        hint = f" Did you mean --{close[0]}?" if close else ""
+        messages.append(
+            f"Unknown option --{key}: no stage that {Path(hparams_file).name} "
+            f"runs ({', '.join(p.name for p in files)}) defines it.{hint}"
+        )
+    raise UnknownOverrideError(
+        "\n".join(messages)
+        + f"\n`python train.py {hparams_file} --help` lists the options."
+    )
+
+
 def sibling_files(hparams_file, names):
     """Absolute paths of YAML files named relative to ``hparams_file``'s folder.
 
@@ -206,7 +537,7 @@ def follow_ups(hparams_file, overrides=None, *, next_stages):
     -------
     list of Path
     """
-    hparams = load_stage(hparams_file, overrides)
+    hparams = read_settings(hparams_file, overrides)
     return sibling_files(hparams_file, next_stages(hparams))
 
 
@@ -270,7 +601,9 @@ def mark_done(folder, info=None):
     temporary.replace(marker)
 
 
-def stage_plan(hparams_file, overrides=None, *, prerequisites, _seen=None, _stack=()):
+def stage_plan(
+    hparams_file, overrides=None, *, prerequisites, run_opts=None, _seen=None, _stack=()
+):
     """Lists the stage files to run, prerequisites first, skipping finished ones.
 
     Arguments
@@ -283,6 +616,9 @@ def stage_plan(hparams_file, overrides=None, *, prerequisites, _seen=None, _stac
         ``prerequisites(hparams)`` returns the names of the YAML files (next
         to the stage's own) that a stage needs first; the recipe reads its
         YAML's ``requires`` list.
+    run_opts : dict, optional
+        SpeechBrain's run options, compared (``debug``) with a finished
+        stage's.
 
     Returns
     -------
@@ -294,6 +630,9 @@ def stage_plan(hparams_file, overrides=None, *, prerequisites, _seen=None, _stac
     ------
     FileNotFoundError
         A required YAML file does not exist.
+    StageSettingsError
+        A finished stage was trained with other settings
+        (:func:`check_reusable`).
     ValueError
         The requirements form a cycle.
     """
@@ -305,8 +644,9 @@ def stage_plan(hparams_file, overrides=None, *, prerequisites, _seen=None, _stac
     if hparams_file in seen:
         return []
     seen.add(hparams_file)
-    hparams = load_stage(hparams_file, overrides)
+    hparams = read_settings(hparams_file, overrides)
     if is_done(stage_folder(hparams, hparams_file)):
+        check_reusable(hparams_file, overrides, run_opts)
         return []
     plan = []
     for required in sibling_files(hparams_file, prerequisites(hparams)):
@@ -319,6 +659,7 @@ def stage_plan(hparams_file, overrides=None, *, prerequisites, _seen=None, _stac
                 required,
                 shared_overrides(overrides),
                 prerequisites=prerequisites,
+                run_opts=run_opts,
                 _seen=seen,
                 _stack=(*_stack, hparams_file),
             )

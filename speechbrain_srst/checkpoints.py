@@ -10,6 +10,8 @@ checkpoint whose data is still in the page cache. The meta file records a
 SHA-256 of every parameter file; a checkpoint that was damaged anyway (a
 disk error, a copy cut short) is found before it is loaded, named in a
 warning, and the previous checkpoint (one spare is kept) is loaded instead.
+:func:`share_debug_checkpoints` keeps ``--debug`` runs under ``torchrun``
+from hanging (one temporary checkpoint folder for all processes).
 
 Authors
  * speechbrain-srst developers 2026
@@ -21,9 +23,10 @@ import os
 import shutil
 from pathlib import Path
 
+import torch
 import yaml
 from speechbrain.utils.checkpoints import METAFNAME, PARAMFILE_EXT, Checkpointer
-from speechbrain.utils.distributed import if_main_process
+from speechbrain.utils.distributed import ddp_barrier, ddp_broadcast, if_main_process
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +166,12 @@ class AtomicCheckpointer(Checkpointer):
                 "The partial checkpoint will be ignored; free some disk space (or "
                 "fix the permissions) and run the same command again to resume."
             ) from error
+        # Under DDP the other processes return from the save as soon as the
+        # folder name is broadcast; without this barrier they list the
+        # checkpoints before the main process has published the new one,
+        # choose other checkpoints to delete, and ``delete_checkpoints``'s
+        # collective calls no longer match (a hang).
+        ddp_barrier()
         return checkpoint
 
     def _publish(self, checkpoint):
@@ -340,3 +349,61 @@ class AtomicCheckpointer(Checkpointer):
             + "\n  ".join(failures)
             + f"\nDelete {self.checkpoints_dir} to train this stage from the start."
         )
+
+
+def share_debug_checkpoints(brain):
+    """Makes every process of a ``--debug`` run use the main process's folder.
+
+    In debug mode SpeechBrain's ``Brain`` moves its checkpointer to a fresh
+    temporary folder in *each* process. Under ``torchrun`` only the main
+    process writes checkpoints, so the others see an empty folder, and
+    ``Checkpointer.delete_checkpoints`` calls the collective
+    ``_delete_checkpoint`` once per checkpoint it lists: the main process
+    waits in a broadcast that the others never join, and the run hangs
+    after its first saved epoch. Here the main process's temporary folder is
+    broadcast and used by all processes, as the stage's real ``save`` folder
+    is outside debug mode. Does nothing outside debug mode or without DDP.
+
+    Arguments
+    ---------
+    brain : speechbrain.core.Brain
+        A Brain just built (all processes must call this together).
+
+    Raises
+    ------
+    RuntimeError
+        When a process cannot see the main process's folder (processes on
+        several machines without a shared temporary folder); the message
+        suggests ``--debug_persistently``.
+
+    Example
+    -------
+    >>> from types import SimpleNamespace
+    >>> share_debug_checkpoints(SimpleNamespace(debug=False, checkpointer=None))
+    """
+    checkpointer = getattr(brain, "checkpointer", None)
+    if (
+        not getattr(brain, "debug", False)
+        or getattr(brain, "debug_persistently", False)
+        or checkpointer is None
+        or not hasattr(checkpointer, "checkpoints_dir")
+        or not torch.distributed.is_available()
+        or not torch.distributed.is_initialized()
+        or torch.distributed.get_world_size() < 2
+    ):
+        return
+    shared = Path(ddp_broadcast(str(checkpointer.checkpoints_dir), src=0))
+    if shared == Path(checkpointer.checkpoints_dir):
+        return
+    if not shared.is_dir():
+        raise RuntimeError(
+            f"--debug: this process cannot see the main process's temporary "
+            f"checkpoint folder {shared} (processes on several machines?). "
+            "Add --debug_persistently to keep debug checkpoints in the stage's "
+            "save folder, which every process can see."
+        )
+    own = getattr(checkpointer, "tempdir", None)
+    checkpointer.checkpoints_dir = shared
+    checkpointer.tempdir = None  # the main process owns (and removes) the folder
+    if own is not None:
+        own.cleanup()

@@ -781,8 +781,10 @@ def write_report(output_folder, rows, methods_order, extra=None):
     methods_order : sequence of str
         Row order of Table 1.
     extra : dict, optional
-        ``hardware`` (str), ``wall_time`` (seconds or str), ``notes`` (list
-        of str), ``figures`` (``{caption: file name in output_folder}``),
+        ``hardware`` (str), ``wall_time`` (seconds or str), ``notice`` (str
+        shown under the title, e.g. that smoke-size numbers are
+        meaningless; None for none), ``notes`` (list of str), ``figures``
+        (``{caption: file name in output_folder}``),
         ``title``, and ``table1`` (keyword arguments of
         :func:`table1_markdown`, e.g. ``snrs``).
 
@@ -804,9 +806,10 @@ def write_report(output_folder, rows, methods_order, extra=None):
     """
     extra = dict(extra or {})
     os.makedirs(output_folder, exist_ok=True)
-    parts = [
-        f"# {extra.get('title', 'Results')}",
-        "",
+    parts = [f"# {extra.get('title', 'Results')}", ""]
+    if extra.get("notice"):
+        parts += [extra["notice"], ""]
+    parts += [
         "## Table 1: enhancement of the target-domain (non-English) test set",
         "",
         table1_markdown(rows, methods_order, **extra.get("table1", {})),

@@ -53,7 +53,7 @@ METHODS = [
 ]
 
 
-def run_train(hparams_name, flags, results_root, extra=()):
+def run_train(hparams_name, flags, results_root, extra=(), returncode=0):
     command = [
         sys.executable,
         "train.py",
@@ -64,10 +64,12 @@ def run_train(hparams_name, flags, results_root, extra=()):
         *extra,
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "2"}
+    # 30 min: a guard against hangs; the srst row also runs the evaluation
+    # (every method, the peers and DNSMOS), over 15 min on 2 busy cores
     done = subprocess.run(
-        command, cwd=RECIPE, capture_output=True, text=True, env=env, timeout=900
+        command, cwd=RECIPE, capture_output=True, text=True, env=env, timeout=1800
     )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    assert done.returncode == returncode, done.stdout[-3000:] + done.stderr[-5000:]
     return done.stdout + done.stderr
 
 
@@ -124,10 +126,78 @@ def test_finished_prerequisites_are_reused_not_retrained(chain):
 
 
 def test_rerunning_a_finished_stage_does_nothing(chain):
-    _, _, rows, results_root = chain
+    experiment, _, rows, results_root = chain
     log = run_train("srst", rows["srst"]["test_debug_flags"], results_root)
     assert "nothing to do" in log
     assert "Going into epoch" not in log
+    # ... but shows the command's results again, and where they are
+    assert "| SRST (similar source) |" in log
+    assert f"are in {(experiment / 'results' / 'results.md').resolve()}" in log
+
+
+def test_other_settings_for_a_finished_stage_stop_the_run(chain):
+    experiment, _, rows, results_root = chain
+    flags = rows["srst"]["test_debug_flags"].replace(
+        "--number_of_epochs=1", "--number_of_epochs=2"
+    )
+    log = run_train("srst", flags + " --then=[]", results_root, returncode=2)
+    assert "number_of_epochs: 1 in the finished run, 2 now" in log
+    assert str((experiment / "srst").resolve()) in log
+    assert "--output_folder NEW_FOLDER" in log  # the run folder the rows name
+    assert "Going into epoch" not in log and "Traceback" not in log
+    # A corpus folder given for a finished benchmark run, likewise.
+    log = run_train(
+        "srst",
+        rows["srst"]["test_debug_flags"],
+        results_root,
+        extra=[f"--dns_folder={results_root / 'empty'}"],
+        returncode=2,
+    )
+    assert "dns_folder: None in the finished run" in log
+
+
+def test_a_mistyped_option_names_the_closest_one(chain):
+    _, _, rows, results_root = chain
+    flags = rows["srst"]["test_debug_flags"]
+    log = run_train("srst", flags + " --numbr_of_epochs=2", results_root, returncode=2)
+    assert "Unknown option --numbr_of_epochs" in log
+    assert "Did you mean --number_of_epochs?" in log
+
+
+def test_help_lists_the_recipe_options():
+    done = subprocess.run(
+        [sys.executable, "train.py", "--help"],
+        cwd=RECIPE,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for option in ("--benchmark_size", "--then", "--librispeech_folder",
+                   "--wham_folder", "--dns_folder", "--experiment_name",
+                   "--seed", "--number_of_epochs", "--device", "--debug"):  # fmt: skip
+        assert option in done.stdout, option
+
+
+def test_a_bad_corpus_folder_leaves_no_stage_folder(tmp_path):
+    empty = tmp_path / "empty_dns"
+    empty.mkdir()
+    command = [
+        sys.executable,
+        "train.py",
+        "hparams/srst.yaml",
+        f"--dns_folder={empty}",
+        "--experiment_name=bad_corpus",
+        f"--results_root={tmp_path / 'results'}",
+    ]
+    done = subprocess.run(
+        command, cwd=RECIPE, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 2
+    assert "error: DNS clean folder not found" in done.stderr
+    assert "empty_dns" in done.stderr and "Traceback" not in done.stderr
+    experiment = tmp_path / "results" / "bad_corpus"
+    assert not (experiment / "1234").exists(), sorted(experiment.rglob("*"))
 
 
 def test_classifier_stage_leaves_the_encoder_unchanged(chain):
@@ -196,6 +266,10 @@ def test_self_training_logs_pseudo_label_monitoring(chain):
 def test_stage_markers_record_test_results(chain):
     marker = json.loads((chain[0] / "dann" / "stage_done.json").read_text())
     assert set(marker["results"]["test"]) == {"snr-5", "snr0", "snr5"}
+    # ... and the train log one number per entry, never a raw dict
+    log = (chain[0] / "dann" / "train_log.txt").read_text()
+    assert "test set: target_test - test snr-5 si_sdr: " in log
+    assert "{'" not in log
 
 
 def test_evaluation_covers_every_method_snr_and_metric(chain):
@@ -221,6 +295,7 @@ def test_evaluation_covers_every_method_snr_and_metric(chain):
         srst_log = (chain[0] / "srst" / "train_log.txt").read_text()
         assert "valid tgt_dnsmos_ovrl" in srst_log
     assert "Table 2" in table and "Gap" in table
+    assert "**Smoke size: these numbers are meaningless.**" in table
 
 
 def test_noisy_row_scores_the_unprocessed_input(chain):
@@ -233,6 +308,17 @@ def test_srst_yaml_ends_with_the_evaluation(chain):
     _, logs, _, _ = chain
     assert "Stage evaluate" in logs["srst"]
     assert "Results, per-utterance metrics and figures are in" in logs["srst"]
+    assert "Smoke size: these numbers are meaningless." in logs["srst"]
+
+
+def test_console_summaries_are_readable(chain):
+    _, logs, _, _ = chain
+    assert "Stage dann finished in" in logs["dann"]
+    assert "Stage srst finished in" in logs["srst"]
+    for stage, log in logs.items():
+        assert "{'snr" not in log and "'si_sdr':" not in log, stage  # no raw dicts
+        assert "Setting seed" not in log, stage
+    assert "Stage srst (" in logs["srst"] and "seed 1234" in logs["srst"]
 
 
 def test_seeds_reuse_finished_seeds_and_write_one_report(chain):
@@ -243,6 +329,14 @@ def test_seeds_reuse_finished_seeds_and_write_one_report(chain):
     experiment = results_root / "benchmark_smoke" / "1234"
     shutil.copytree(rows_run, experiment)
     shutil.copytree(rows_run, experiment.parent / "1235")
+    # The copies' markers record seed 1234 and the rows' paths; a real
+    # seed-1235 run records its own, so drop the 1235 copy's recorded settings
+    # (reused unchecked). The 1234 copy differs only in paths the command
+    # does not give (a warning, reused).
+    for marker in (experiment.parent / "1235").glob("*/stage_done.json"):
+        record = json.loads(marker.read_text())
+        record.pop("settings", None)
+        marker.write_text(json.dumps(record))
     command = [
         sys.executable,
         "train.py",

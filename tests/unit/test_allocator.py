@@ -1,4 +1,4 @@
-"""Tests of the glibc allocator tuning used by SRSTEnhancer on the CPU."""
+"""Tests of the opt-in glibc allocator tuning (speechbrain_srst.allocator)."""
 
 import json
 import os

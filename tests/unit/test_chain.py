@@ -1,15 +1,25 @@
 """Tests of the stage chain: overrides, prerequisites, reuse markers."""
 
+import logging
+from pathlib import Path
+
 import pytest
 
 from speechbrain_srst.chain import (
+    StageSettingsError,
+    UnknownOverrideError,
+    chain_files,
+    check_override_keys,
     check_writable,
     follow_ups,
     mark_done,
     overrides_for,
     overrides_for_planned,
     read_marker,
+    read_settings,
+    stage_folder,
     stage_plan,
+    stage_settings,
 )
 
 STAGE = """\
@@ -160,3 +170,128 @@ def test_follow_ups_are_paths_next_to_the_stage(stages):
     hparams, _ = stages
     after = follow_ups(hparams / "a.yaml", next_stages=lambda h: ["b.yaml", "c.yaml"])
     assert after == [(hparams / "b.yaml").resolve(), (hparams / "c.yaml").resolve()]
+
+
+# ------------------------------------------------ the recipe's own YAMLs
+RECIPE_HPARAMS = (
+    Path(__file__).resolve().parents[2] / "recipes/DNS/domain_adaptation/hparams"
+)
+REQUIRES = {"prerequisites": lambda hparams: hparams["requires"]}
+THEN = {"next_stages": lambda hparams: hparams.get("then", [])}
+CHAIN = {**REQUIRES, **THEN}
+
+
+def test_planning_the_recipe_writes_nothing_and_sets_no_seed(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    overrides = {"results_root": str(tmp_path / "results")}
+    plan = stage_plan(RECIPE_HPARAMS / "srst.yaml", overrides, **REQUIRES)
+    assert [p.stem for p in plan] == [
+        "supervised",
+        "classifier",
+        "dann",
+        "selection",
+        "srst",
+    ]
+    assert follow_ups(RECIPE_HPARAMS / "srst.yaml", overrides, **THEN) == [
+        RECIPE_HPARAMS / "evaluate.yaml"
+    ]
+    assert not (tmp_path / "results").exists()  # no checkpointer built
+    assert "Setting seed" not in caplog.text
+
+
+def test_a_mistyped_option_names_the_closest_known_one():
+    with pytest.raises(UnknownOverrideError) as error:
+        check_override_keys(
+            RECIPE_HPARAMS / "srst.yaml", {"numbr_of_epochs": 2}, **CHAIN
+        )
+    assert "Unknown option --numbr_of_epochs" in str(error.value)
+    assert "Did you mean --number_of_epochs?" in str(error.value)
+    # Known keys come from the chain's YAMLs: a DANN option reaches srst's
+    # chain, but supervised.yaml alone does not use it.
+    check_override_keys(RECIPE_HPARAMS / "srst.yaml", {"beta": 0.1, "seed": 3}, **CHAIN)
+    with pytest.raises(UnknownOverrideError, match="--beta: no stage"):
+        check_override_keys(RECIPE_HPARAMS / "supervised.yaml", {"beta": 0.1}, **CHAIN)
+
+
+def test_chain_files_follow_requirements_and_follow_ups():
+    files = {p.name for p in chain_files(RECIPE_HPARAMS / "srst.yaml", **CHAIN)}
+    assert files == {p.name for p in RECIPE_HPARAMS.glob("*.yaml")}
+    classifier = chain_files(RECIPE_HPARAMS / "classifier.yaml", **CHAIN)
+    assert [p.name for p in classifier] == [
+        "classifier.yaml",
+        "supervised.yaml",
+    ]
+
+
+def finish_stage(hparams, overrides, run_opts=None):
+    """Writes the marker a run of ``hparams`` with ``overrides`` would write."""
+    folder = Path(stage_folder(read_settings(hparams, overrides)))
+    folder.mkdir(parents=True)
+    mark_done(folder, {"settings": stage_settings(hparams, overrides, run_opts)})
+    return folder
+
+
+def test_finished_stage_with_other_given_settings_is_an_error(tmp_path):
+    supervised = RECIPE_HPARAMS / "supervised.yaml"
+    base = {"results_root": str(tmp_path), "benchmark_size": "smoke"}
+    folder = finish_stage(supervised, base, {"debug": False})
+    # Same settings (another spelling of nothing): reused.
+    assert (
+        stage_plan(supervised, dict(base), run_opts={"debug": False}, **REQUIRES) == []
+    )
+    changed = {**base, "number_of_epochs": 1, "dns_folder": "/data/empty"}
+    with pytest.raises(StageSettingsError) as error:
+        stage_plan(RECIPE_HPARAMS / "classifier.yaml", changed, run_opts={}, **REQUIRES)
+    message = str(error.value)
+    default = read_settings(supervised)["number_of_epochs"]
+    assert f"number_of_epochs: {default} in the finished run, 1 now" in message
+    assert "dns_folder: None in the finished run, '/data/empty' now" in message
+    assert str(folder.resolve()) in message
+    assert "--experiment_name" in message
+    # num_workers and the follow-ups do not change what a stage computes.
+    same = {**base, "num_workers": 0}
+    assert stage_plan(supervised, same, run_opts={"debug": False}, **REQUIRES) == []
+
+
+def test_debug_runs_are_never_reused_as_real_ones(tmp_path):
+    supervised = RECIPE_HPARAMS / "supervised.yaml"
+    base = {"results_root": str(tmp_path), "benchmark_size": "smoke"}
+    finish_stage(supervised, base, {"debug": True})
+    with pytest.raises(StageSettingsError, match="--debug: True in the finished"):
+        stage_plan(supervised, base, run_opts={"debug": False}, **REQUIRES)
+
+
+def test_defaults_that_differ_are_a_warning_not_an_error(tmp_path, caplog):
+    supervised = RECIPE_HPARAMS / "supervised.yaml"
+    base = {"results_root": str(tmp_path), "benchmark_size": "smoke"}
+    finish_stage(supervised, {**base, "number_of_epochs": 1})
+    plan = stage_plan(RECIPE_HPARAMS / "classifier.yaml", base, **REQUIRES)
+    assert [p.stem for p in plan] == ["classifier"]
+    default = read_settings(supervised)["number_of_epochs"]
+    assert f"number_of_epochs: 1 then, {default} now" in caplog.text
+
+
+def test_markers_without_settings_are_reused(tmp_path):
+    supervised = RECIPE_HPARAMS / "supervised.yaml"
+    overrides = {"results_root": str(tmp_path), "number_of_epochs": 1}
+    folder = Path(stage_folder(read_settings(supervised, overrides)))
+    folder.mkdir(parents=True)
+    mark_done(folder, {"stage": "supervised"})
+    assert stage_plan(supervised, overrides, **REQUIRES) == []
+
+
+def test_a_run_folder_given_on_the_command_line_is_the_way_out(tmp_path):
+    """With --output_folder (SpeechBrain's recipe tests) the stage is found in
+    ``<output_folder>/<stage>`` and the error suggests another run folder:
+    another --experiment_name would not move it."""
+    supervised = RECIPE_HPARAMS / "supervised.yaml"
+    run = tmp_path / "tests" / "tmp" / "row"
+    base = {"output_folder": str(run), "benchmark_size": "smoke"}
+    folder = finish_stage(supervised, base)
+    assert folder == run / "supervised"
+    assert stage_plan(supervised, base, **REQUIRES) == []
+    with pytest.raises(StageSettingsError) as error:
+        stage_plan(supervised, {**base, "number_of_epochs": 1}, **REQUIRES)
+    assert str(folder.resolve()) in str(error.value)
+    assert "--output_folder NEW_FOLDER" in str(error.value)
+    assert "--experiment_name" not in str(error.value)

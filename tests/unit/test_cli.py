@@ -1,5 +1,7 @@
 """Tests of the speechbrain-srst-enhance console command (speechbrain_srst.cli)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -86,3 +88,74 @@ def test_missing_model_and_missing_input(model_folder, tmp_path, capsys):
     )
     assert code == 1
     assert "gone.wav" in capsys.readouterr().err
+
+
+def test_outputs_are_named_after_the_format_written(model_folder, tmp_path, capsys):
+    inputs = tmp_path / "in"
+    write(inputs / "a.wav", 8000)
+    sf.write(str(inputs / "b.ogg"), np.zeros(8000, np.float32) + 0.1, 16000)
+    sf.write(str(inputs / "c.mp3"), np.zeros(8000, np.float32) + 0.1, 16000)
+    write(inputs / "d.flac", 8000)
+    (inputs / "notes.txt").write_text("not audio")
+    write(inputs / ".hidden.wav", 8000)
+    out = tmp_path / "out"
+    code = main(["--model", str(model_folder), str(inputs), "-o", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0
+    formats = {p.name: sf.info(str(p)).format for p in out.iterdir()}
+    assert formats == {"a.wav": "WAV", "b.wav": "WAV", "c.wav": "WAV", "d.flac": "FLAC"}
+    assert "Enhanced 4 file(s)" in printed and "skipped 0 file(s)" in printed
+    assert "left out 2 other file(s)" in printed
+    assert "not an audio format libsndfile reads (.txt)" in printed
+    assert "notes.txt" in printed and ".hidden.wav" in printed
+    code = main(["--model", str(model_folder), str(inputs / "a.wav"), "-o", str(out),
+                 "--format", "flac"])  # fmt: skip
+    assert code == 0 and sf.info(str(out / "a.flac")).format == "FLAC"
+
+
+def test_cuda_device_without_cuda_is_one_line_and_exit_2(
+    model_folder, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    write(tmp_path / "x.wav", 8000)
+    argv = ["--model", str(model_folder), str(tmp_path / "x.wav"), "-o", "out"]
+    monkeypatch.chdir(tmp_path)
+    code = main([*argv, "--device", "cuda:0"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "--device cuda:0" in err and "no CUDA" in err
+    assert main([*argv, "--device", "tpu7"]) == 2
+    assert "not a torch device" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_stage_folder_as_model_names_its_model_folder(
+    model_folder, tmp_path, capsys, monkeypatch
+):
+    stage = tmp_path / "1234" / "srst"
+    (stage / "model").mkdir(parents=True)
+    for item in model_folder.iterdir():
+        (stage / "model" / item.name).write_bytes(item.read_bytes())
+    # what SpeechBrain copies into a stage folder: the stage's YAML
+    recipe = Path(__file__).resolve().parents[2] / "recipes/DNS/domain_adaptation"
+    stage_yaml = (recipe / "hparams" / "srst.yaml").read_text()
+    (stage / "hyperparams.yaml").write_text(stage_yaml)
+    write(tmp_path / "x.wav", 8000)
+    monkeypatch.chdir(tmp_path)
+    code = main(["--model", str(stage), "x.wav", "-o", "out"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "not a model folder" in err and f"did you mean {stage / 'model'}?" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["1234", "x.wav"]
+
+
+def test_the_allocator_is_tuned_only_when_asked(model_folder, tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        "speechbrain_srst.allocator.keep_freed_memory", lambda: calls.append(1)
+    )
+    write(tmp_path / "x.wav", 8000)
+    argv = ["--model", str(model_folder), str(tmp_path / "x.wav"), "-o", "out"]
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 0 and calls == []
+    assert main([*argv, "--tune-allocator"]) == 0 and calls == [1]

@@ -1,6 +1,7 @@
 """Tests of speechbrain_srst.inference (SRSTEnhancer) with a small U-Net."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -142,14 +143,23 @@ def test_chunked_file_matches_whole_file(trained, enhancer, tmp_path):
     assert chunked.shape == whole.shape
     assert si_sdr_db(chunked, whole) > 40.0
     assert (chunked - whole).abs().max() < 0.01 * whole.abs().max()
-    # streamed to disk: the written file holds the same samples
+    # streamed to disk: the written file holds the same samples, and the
+    # enhanced signal is returned too (None only with return_tensor=False)
     out = tmp_path / "out" / "five.wav"
-    assert (
-        enhancer.enhance_file(
-            path, output_path=out, chunk_seconds=1.0, overlap_seconds=0.25
-        )
-        is None
+    returned = enhancer.enhance_file(
+        path, output_path=out, chunk_seconds=1.0, overlap_seconds=0.25
     )
+    torch.testing.assert_close(returned, chunked, atol=0, rtol=0)
+    streamed = tmp_path / "out2" / "five.wav"
+    kept = enhancer.enhance_file(
+        path,
+        output_path=streamed,
+        return_tensor=False,
+        chunk_seconds=1.0,
+        overlap_seconds=0.25,
+    )
+    assert kept is None
+    assert streamed.read_bytes() == out.read_bytes()
     written, rate = sf.read(str(out), dtype="float32")
     assert rate == SR
     torch.testing.assert_close(torch.from_numpy(written), chunked, atol=1e-6, rtol=0)
@@ -299,17 +309,43 @@ def test_folded_copy_follows_new_weights(trained, tmp_path):
     assert not torch.allclose(after, before, atol=1e-3)
 
 
-def test_cpu_enhancement_tunes_the_allocator_unless_told_not_to(enhancer, monkeypatch):
+def test_enhancement_never_touches_the_allocator(trained, tmp_path, monkeypatch):
+    """Tuning glibc's malloc is process-wide: only an explicit call does it."""
     calls = []
     monkeypatch.setattr(
-        "speechbrain_srst.inference.keep_freed_memory", lambda: calls.append(1)
+        "speechbrain_srst.allocator._tune", lambda *args: calls.append(args)
     )
-    wavs = noisy(16000).reshape(1, -1)
-    enhancer.enhance_batch(wavs)
-    assert calls == [1]
-    monkeypatch.setattr(enhancer.hparams, "tune_cpu_allocator", False, raising=False)
-    enhancer.enhance_batch(wavs)
-    assert calls == [1]
+    _, folder = trained
+    enhancer = SRSTEnhancer.from_hparams(folder, run_opts={"device": "cpu"})
+    enhancer.enhance_batch(noisy(16000).reshape(1, -1))
+    enhancer.enhance_file(write(tmp_path / "x.wav", noisy(8000)))
+    assert calls == []
+
+
+def test_other_output_extensions_are_refused_before_reading(enhancer, tmp_path):
+    path = write(tmp_path / "in.wav", noisy(4000))
+    for name in ("x.mp3", "x.ogg", "x"):
+        with pytest.raises(ValueError, match=f"Cannot write .*{name}: .*wav or .flac"):
+            enhancer.enhance_file(path, output_path=tmp_path / "o" / name)
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_stage_folder_is_refused_naming_its_model_folder(trained, tmp_path):
+    _, folder = trained
+    stage = tmp_path / "1234" / "srst"
+    (stage / "model").mkdir(parents=True)
+    for item in folder.iterdir():
+        (stage / "model" / item.name).write_bytes(item.read_bytes())
+    (stage / "hyperparams.yaml").write_text(
+        "output_folder: results/x\ncheckpointer: !new:"
+        "speechbrain.utils.checkpoints.Checkpointer\n"
+        "    checkpoints_dir: results/x/save\n"
+    )
+    with pytest.raises(FileNotFoundError) as error:
+        SRSTEnhancer.from_hparams(stage, run_opts={"device": "cpu"})
+    assert "not a model folder" in str(error.value)
+    assert f"did you mean {stage / 'model'}?" in str(error.value)
+    assert not (tmp_path / "results").exists() and not Path("results/x").exists()
 
 
 def test_speech_only_path_gives_the_separated_speech(enhancer, monkeypatch):

@@ -29,18 +29,78 @@ import sys
 from speechbrain_srst.data.prepare import CorpusError, prepare_domain_adaptation
 
 
-def parse_args(argv):
-    """Parses the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--librispeech_folder", default=None)
-    parser.add_argument("--wham_folder", default=None)
-    parser.add_argument("--dns_folder", default=None)
-    parser.add_argument("--save_folder", required=True)
-    parser.add_argument("--num_source_mixtures", type=int, default=50000)
-    parser.add_argument("--num_target_mixtures", type=int, default=20000)
-    parser.add_argument("--num_test_per_snr", type=int, default=150)
-    parser.add_argument("--segment_seconds", type=float, default=4.0)
-    parser.add_argument("--seed", type=int, default=1234)
+def build_parser():
+    """The argument parser (defaults: the ``corpus`` sizes of the YAMLs)."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    corpora = parser.add_argument_group("corpora (at least one)")
+    corpora.add_argument(
+        "--librispeech_folder",
+        default=None,
+        help="LibriSpeech folder holding train-clean-100, dev-clean, ... "
+        "(source speech)",
+    )
+    corpora.add_argument(
+        "--wham_folder",
+        default=None,
+        help="wham_noise folder (tr, cv, tt): source noise",
+    )
+    corpora.add_argument(
+        "--dns_folder",
+        default=None,
+        help="DNS-Challenge folder that contains datasets/ (target speech and noise)",
+    )
+    parser.add_argument(
+        "--save_folder",
+        required=True,
+        help="where the manifests, test sets and prepare_summary.json go",
+    )
+    sizes = parser.add_argument_group("sizes")
+    sizes.add_argument(
+        "--num_source_mixtures",
+        type=int,
+        default=50000,
+        help="source training mixtures (noisy/clean pairs)",
+    )
+    sizes.add_argument(
+        "--num_source_valid", type=int, default=1000, help="source validation mixtures"
+    )
+    sizes.add_argument(
+        "--num_target_mixtures",
+        type=int,
+        default=20000,
+        help="target training mixtures (used without their clean speech)",
+    )
+    sizes.add_argument(
+        "--num_target_valid", type=int, default=1000, help="target validation mixtures"
+    )
+    sizes.add_argument(
+        "--segment_seconds",
+        type=float,
+        default=4.0,
+        help="length of training and validation mixtures",
+    )
+    sizes.add_argument(
+        "--num_test_per_snr",
+        type=int,
+        default=150,
+        help="test utterances per SNR and test set",
+    )
+    sizes.add_argument(
+        "--test_seconds", type=float, default=10.0, help="length of test utterances"
+    )
+    sizes.add_argument(
+        "--test_snrs",
+        type=int,
+        nargs="+",
+        default=[-5, 0, 5],
+        help="SNRs (dB) of the fixed test sets",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1234, help="seed of the mixture plans"
+    )
     parser.add_argument(
         "--min_file_seconds",
         type=float,
@@ -62,7 +122,14 @@ def parse_args(argv):
         "utterance instead of stopping; its speakers then appear in training "
         "and test (see the README)",
     )
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv):
+    """Parses the command line."""
+    args = build_parser().parse_args(argv)
+    args.test_snrs = tuple(args.test_snrs)
+    return args
 
 
 def main(argv=None):

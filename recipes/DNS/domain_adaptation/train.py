@@ -34,7 +34,7 @@ import speechbrain as sb
 import torch
 from speechbrain.dataio.batch import PaddedBatch
 from speechbrain.dataio.sampler import ReproducibleRandomSampler
-from speechbrain.utils.distributed import ddp_barrier, if_main_process, run_on_main
+from speechbrain.utils.distributed import if_main_process, run_on_main
 from torch.utils.data import DataLoader
 
 from speechbrain_srst.adabn import reestimate_batch_norm
@@ -44,6 +44,10 @@ from speechbrain_srst.aggregate import (
     write_aggregate,
 )
 from speechbrain_srst.chain import (
+    StageSettingsError,
+    UnknownOverrideError,
+    chain_files,
+    check_override_keys,
     check_writable,
     follow_ups,
     load_stage,
@@ -51,9 +55,12 @@ from speechbrain_srst.chain import (
     overrides_for_planned,
     parse_overrides,
     read_marker,
+    read_settings,
     stage_folder,
     stage_plan,
+    stage_settings,
 )
+from speechbrain_srst.checkpoints import share_debug_checkpoints
 from speechbrain_srst.data.datasets import (
     DomainPairDataset,
     MixtureDataset,
@@ -61,6 +68,7 @@ from speechbrain_srst.data.datasets import (
     load_manifest,
 )
 from speechbrain_srst.data.experiment import prepare_experiment_data
+from speechbrain_srst.data.prepare import CorpusError
 from speechbrain_srst.dnsmos import DNSMOS_METRICS, use_dnsmos, validation_dnsmos
 from speechbrain_srst.evaluation import (
     METRICS,
@@ -72,6 +80,14 @@ from speechbrain_srst.evaluation import (
 )
 from speechbrain_srst.export import export_model
 from speechbrain_srst.peers import peers_from_setting
+from speechbrain_srst.recipe_cli import (
+    console_logging,
+    finished_results,
+    format_results,
+    quiet_seed_log,
+    recipe_help,
+    smoke_notice,
+)
 from speechbrain_srst.report import figure3, training_curves, write_report
 from speechbrain_srst.selection import (
     score_target_likeness,
@@ -165,13 +181,15 @@ def load_pretrained(hparams, main_only=False):
 
 def make_brain(hparams, run_opts):
     """Builds the stage's Brain from the YAML."""
-    return hparams["brain_class"](
+    brain = hparams["brain_class"](
         modules=hparams["modules"],
         opt_class=hparams.get("opt_class"),
         hparams=hparams,
         run_opts=run_opts,
         checkpointer=hparams["checkpointer"],
     )
+    share_debug_checkpoints(brain)  # --debug under torchrun: one folder for all
+    return brain
 
 
 def fit(brain, hparams, train_set, valid_set, train_options=None):
@@ -218,17 +236,24 @@ def finish(brain, hparams, extra_modules=None):
 
 
 def evaluate_tests(brain, hparams, domain):
-    """SI-SDR of the exported model on the fixed test sets of ``domain``."""
+    """SI-SDR of the exported model on the fixed test sets of ``domain``
+    (in dB; the stage's closing log line shows them)."""
     results = {}
     for snr, dataset in test_sets(hparams, f"{domain}_test").items():
         results[f"snr{snr}"] = mean_si_sdr(brain.modules.model, dataset, brain.device)
-    logger.info("%s on %s test sets: %s", hparams["stage_name"], domain, results)
     # FileTrainLogger.log_stats is main-process-only and broadcasts its
     # result: every process must call it, or the broadcasts fall out of step
-    # and the next stage's run_on_main hangs under torchrun.
+    # and the next stage's run_on_main hangs under torchrun. One number per
+    # entry (a nested dict would be written raw); the file only, as the
+    # stage's closing console line shows them.
     hparams["train_logger"].log_stats(
-        stats_meta={"test set": f"{domain}_test", "metric": "si_sdr"},
-        test_stats=results,
+        stats_meta={"test set": f"{domain}_test"},
+        test_stats={
+            f"{snr} {name}": value
+            for snr, scores in results.items()
+            for name, value in scores.items()
+        },
+        verbose=False,
     )
     return results
 
@@ -303,7 +328,6 @@ def run_selection(hparams, run_opts):
     (output / "scores_target_train.json").write_text(
         json.dumps(target_scores, indent=1)
     )
-    logger.info("Selection: %s", summary)
     return summary
 
 
@@ -479,20 +503,27 @@ def run_evaluate(hparams, run_opts):
                 "Figure 3: domain scores after DANN": "figure3_domain_scores.png",
                 "Training curves of every stage": "training_curves.png",
             },
+            "notice": smoke_notice(hparams),
         },
     )
     print(markdown)
     print(f"Results, per-utterance metrics and figures are in {output.resolve()}")
+    if smoke_notice(hparams):
+        print(smoke_notice(hparams).replace("**", ""))
     return {"results": str(output / "results.md")}
 
 
 def on_main_process(function):
-    """Runs a stage on the main process only; the others wait for it (DDP)."""
+    """Runs a stage on the main process only; the others wait for it (DDP).
+
+    ``run_on_main`` marks the call as main-only, so the collective calls
+    that SpeechBrain makes inside main-only functions (``main_process_only``
+    broadcasts its result) are skipped instead of waiting for processes
+    that never come; every process gets the stage's result.
+    """
 
     def run(hparams, run_opts):
-        result = function(hparams, run_opts) if if_main_process() else {}
-        ddp_barrier()
-        return result
+        return run_on_main(function, args=[hparams, run_opts])
 
     return run
 
@@ -510,31 +541,48 @@ STAGES = {
 
 # -------------------------------------------------------------------- chain
 def run_stage(hparams_file, run_opts, overrides):
-    """Runs one stage: experiment folder, data preparation, training, marker."""
-    hparams = load_stage(hparams_file, overrides)
-    stage = hparams["stage"]
-    if stage not in STAGES:
-        raise ValueError(f"{hparams_file}: unknown stage '{stage}'.")
-    folder = stage_folder(hparams, hparams_file)
+    """Runs one stage: data preparation, experiment folder, training, marker.
+
+    The corpora are checked (and the data prepared) before the stage's
+    folder or any of its objects is created, so a bad corpus folder leaves
+    no stage folder behind.
+    """
+    settings = read_settings(hparams_file, overrides)
+    if settings.get("stage") not in STAGES:
+        raise ValueError(f"{hparams_file}: unknown stage '{settings.get('stage')}'.")
+    start = time.time()
+    prepare_data(settings)
+    folder = stage_folder(settings, hparams_file)
     run_on_main(check_writable, args=[folder])
+    with quiet_seed_log():  # the seed is named in the "Stage" line below
+        hparams = load_stage(hparams_file, overrides)
+    stage = hparams["stage"]
     sb.create_experiment_directory(
         experiment_directory=folder,
         hyperparams_to_save=str(hparams_file),
         overrides=overrides,
     )
-    logger.info("Stage %s (%s)", hparams["stage_name"], hparams_file)
-    start = time.time()
-    prepare_data(hparams)
+    logger.info(
+        "Stage %s (%s), seed %s", hparams["stage_name"], hparams_file, hparams["seed"]
+    )
     results = STAGES[stage](hparams, run_opts)
+    seconds = round(time.time() - start, 1)
     if if_main_process():
         mark_done(
             folder,
             {
                 "stage": hparams["stage_name"],
-                "seconds": round(time.time() - start, 1),
+                "seconds": seconds,
                 "results": results,
+                "settings": stage_settings(hparams_file, overrides, run_opts),
             },
         )
+    logger.info(
+        "Stage %s finished in %.0f s: %s",
+        hparams["stage_name"],
+        seconds,
+        format_results(results),
+    )
     return results
 
 
@@ -548,22 +596,72 @@ def next_stages(hparams):
     return hparams.get("then", [])
 
 
-def run_chain(hparams_file, run_opts, overrides):
-    """Runs the requested stage after its missing prerequisites, then its follow-ups."""
-    ran = 0
+CHAIN = {"prerequisites": prerequisites, "next_stages": next_stages}
+"""How the recipe's YAMLs name the stages before and after them."""
+
+
+def plan_command(hparams_file, run_opts, overrides):
+    """The stages a command runs, in order, each with its overrides.
+
+    Raises
+    ------
+    UnknownOverrideError
+        An override that no stage of the chain defines.
+    StageSettingsError
+        A finished stage whose settings differ from the command's.
+    """
+    check_override_keys(hparams_file, overrides, **CHAIN)
+    plan = {}
     after = follow_ups(hparams_file, overrides, next_stages=next_stages)
     for stage_file in [hparams_file, *after]:
         stage_overrides = overrides_for_planned(stage_file, hparams_file, overrides)
-        plan = stage_plan(stage_file, stage_overrides, prerequisites=prerequisites)
-        for planned in plan:
-            run_stage(
-                planned,
-                run_opts,
-                overrides_for_planned(planned, hparams_file, overrides),
+        for planned in stage_plan(
+            stage_file, stage_overrides, prerequisites=prerequisites, run_opts=run_opts
+        ):
+            plan.setdefault(
+                planned, overrides_for_planned(planned, hparams_file, overrides)
             )
-            ran += 1
-    if not ran:
-        print(f"{hparams_file}: every stage has finished already, nothing to do.")
+    return list(plan.items())
+
+
+def show_finished(hparams_file, overrides):
+    """Says that nothing is left to run and shows the command's results again."""
+    after = follow_ups(hparams_file, overrides, next_stages=next_stages)
+    stages = [Path(hparams_file).resolve(), *after]
+    found = finished_results(
+        stages, lambda path: overrides_for_planned(path, hparams_file, overrides)
+    )
+    print(f"{hparams_file}: every stage has finished already, nothing to do.")
+    if found is not None:
+        markdown, path = found
+        print(markdown)
+        print(f"These results (from the finished run) are in {path}")
+        return
+    settings = read_settings(hparams_file, overrides)
+    folder = Path(stage_folder(settings, hparams_file))
+    marker = read_marker(folder)
+    print(
+        f"{settings.get('stage_name')} ({folder.resolve()}): "
+        f"{format_results(marker.get('results', {}))}"
+    )
+
+
+def run_chain(hparams_file, run_opts, overrides):
+    """Runs the requested stage after its missing prerequisites, then its follow-ups.
+
+    A command whose stages have all finished shows its results again.
+
+    Raises
+    ------
+    UnknownOverrideError, StageSettingsError
+        See :func:`plan_command` (raised before any stage runs).
+    """
+    plan = plan_command(hparams_file, run_opts, overrides)
+    console_logging()
+    for planned, stage_overrides in plan:
+        run_stage(planned, run_opts, stage_overrides)
+    if not plan and if_main_process():
+        show_finished(hparams_file, overrides)
 
 
 def evaluation_folder(hparams_file, overrides):
@@ -571,7 +669,7 @@ def evaluation_folder(hparams_file, overrides):
     after = follow_ups(hparams_file, overrides, next_stages=next_stages)
     for stage_file in [hparams_file, *after]:
         stage_overrides = overrides_for_planned(stage_file, hparams_file, overrides)
-        hparams = load_stage(stage_file, stage_overrides)
+        hparams = read_settings(stage_file, stage_overrides)  # builds nothing
         if hparams["stage"] == "evaluate":
             folder = stage_folder(hparams, stage_file)
             return Path(folder), Path(hparams["experiment_folder"])
@@ -617,13 +715,27 @@ def run_seeds(hparams_file, run_opts, overrides, seeds):
 
 def main(argv):
     """Runs the chain, or with ``--seeds A,B,C`` once per seed and aggregates."""
+    if "-h" in argv or "--help" in argv:
+        yamls = [a for a in argv if a.endswith(".yaml") and Path(a).is_file()]
+        if yamls:  # the options of that command's stages
+            files = chain_files(yamls[0], **CHAIN)
+        else:
+            files = sorted((Path(__file__).parent / "hparams").glob("*.yaml"))
+        print(recipe_help(files), end="\n\n")
+        print("SpeechBrain's options:")
     seeds, argv = split_seeds_argument(argv)
     hparams_file, run_opts, overrides = sb.parse_arguments(argv)
     sb.utils.distributed.ddp_init_group(run_opts)
-    if seeds is None:
-        run_chain(hparams_file, run_opts, overrides)
-    else:
-        run_seeds(hparams_file, run_opts, overrides, seeds)
+    try:
+        if seeds is None:
+            run_chain(hparams_file, run_opts, overrides)
+        else:
+            run_seeds(hparams_file, run_opts, overrides, seeds)
+    except (UnknownOverrideError, StageSettingsError, CorpusError) as error:
+        # settings are checked before any stage runs, corpora before any
+        # stage folder is written
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":
