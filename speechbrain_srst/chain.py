@@ -399,8 +399,14 @@ def chain_files(hparams_file, overrides=None, *, prerequisites, next_stages):
     return seen
 
 
+CHAIN_KEYS = ("then",)
+"""Keys the chain itself reads, known for every stage: ``--then "[]"`` stops
+the chain after any stage, whether or not its YAML names stages to follow."""
+
+
 def check_override_keys(hparams_file, overrides, *, prerequisites, next_stages):
-    """Raises unless every override is a key of some stage of the chain.
+    """Raises unless every override is a key of some stage of the chain
+    (or one of :data:`CHAIN_KEYS`).
 
     The known keys are read from the YAML files of :func:`chain_files`, so
     an option added to a YAML is known without changing this function.
@@ -426,6 +432,7 @@ def check_override_keys(hparams_file, overrides, *, prerequisites, next_stages):
     >>> _ = open(path, "w").write("number_of_epochs: 2\\nseed: 1\\n")
     >>> chain = {"prerequisites": lambda h: [], "next_stages": lambda h: []}
     >>> check_override_keys(path, {"seed": 3}, **chain)
+    >>> check_override_keys(path, {"then": []}, **chain)
     >>> check_override_keys(path, {"numbr_of_epochs": 3}, **chain)
     Traceback (most recent call last):
     ...
@@ -442,7 +449,7 @@ def check_override_keys(hparams_file, overrides, *, prerequisites, next_stages):
         prerequisites=prerequisites,
         next_stages=next_stages,
     )
-    known = set()
+    known = set(CHAIN_KEYS)
     for path in files:
         known.update(top_level_keys(path))
     unknown = [key for key in given if key not in known]
