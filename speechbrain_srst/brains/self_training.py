@@ -2,7 +2,9 @@
 
 One Brain serves RemixIT (teacher: the source model), DANN+RemixIT (teacher:
 the DANN model) and SRST (teacher: the DANN model, plus labelled source
-items from the selected pool in every mini-batch).
+items from the selected pool in every mini-batch), and their variants with
+an installed pretrained enhancer as the teacher
+(:class:`speechbrain_srst.teachers.ExternalTeacher`).
 
 Authors
  * speechbrain-srst developers 2026
@@ -24,6 +26,11 @@ from speechbrain_srst.remix import (
     remix,
 )
 from speechbrain_srst.selection import dithered_source_count, source_share
+from speechbrain_srst.teachers import (  # noqa: F401 (PseudoLabelCache: API)
+    PseudoLabelCache,
+    check_teacher_mode,
+    teacher_identity,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -81,56 +88,6 @@ def check_target_part(batch_size, largest_share):
     )
 
 
-class PseudoLabelCache:
-    """The teacher's pseudo-labels per target item, while the teacher is fixed.
-
-    A static teacher in eval mode gives the same ``s~, n~`` for an item in
-    every epoch (the target mixtures are fixed plans), so they are computed
-    once per item instead of once per step. :meth:`clear` empties the cache
-    when the teacher changes (EMA and sequential updates). Items are kept up
-    to ``max_megabytes`` of float32 audio; the rest are recomputed.
-
-    Arguments
-    ---------
-    max_megabytes : float
-        Memory bound (0 disables the cache).
-
-    Example
-    -------
-    >>> cache = PseudoLabelCache(1.0)
-    >>> cache.put(["a"], torch.ones(1, 4), torch.zeros(1, 4))
-    >>> speech, noise = cache.get(["a"])
-    >>> speech.tolist(), cache.get(["b"])
-    ([[1.0, 1.0, 1.0, 1.0]], None)
-    """
-
-    def __init__(self, max_megabytes=2048.0):
-        self.max_bytes = float(max_megabytes) * 2**20
-        self.items = {}
-        self.bytes = 0
-
-    def get(self, ids):
-        """Stacked ``(speech, noise)`` of ``ids``, or None if one is missing."""
-        if not ids or any(item_id not in self.items for item_id in ids):
-            return None
-        speech, noise = zip(*(self.items[item_id] for item_id in ids), strict=True)
-        return torch.stack(speech), torch.stack(noise)
-
-    def put(self, ids, speech, noise):
-        """Stores the rows of ``speech`` and ``noise`` ``[batch, time]``."""
-        for item_id, s, n in zip(ids, speech, noise, strict=True):
-            size = (s.numel() + n.numel()) * 4
-            if item_id in self.items or self.bytes + size > self.max_bytes:
-                continue
-            self.items[item_id] = (s.detach().float().cpu(), n.detach().float().cpu())
-            self.bytes += size
-
-    def clear(self):
-        """Forgets every item (the teacher changed)."""
-        self.items.clear()
-        self.bytes = 0
-
-
 def check_range(name, value, low, high):
     """Raises ``ValueError`` naming ``name`` unless ``low <= value <= high``.
 
@@ -175,8 +132,18 @@ class SelfTrainingBrain(StageBrain):
     ``s~`` and ``n~`` are free (SI-SDR ignores gain), so ``x~`` has an
     arbitrary SNR and level. The number of source items per mini-batch is dithered
     (:func:`~speechbrain_srst.selection.dithered_source_count`) so that each
-    epoch's mean share follows the schedule exactly. A static teacher's
-    pseudo-labels are computed once per item (:class:`PseudoLabelCache`).
+    epoch's mean share follows the schedule exactly.
+
+    The teacher (``hparams.teacher``) is a U-Net giving ``s~`` and ``n~``, or
+    an :class:`~speechbrain_srst.teachers.ExternalTeacher` (an installed
+    enhancer: ``s~`` its aligned output, ``n~ = x - s~``), which only
+    ``teacher_mode: static`` accepts. A teacher's pseudo-labels are computed
+    once per item and kept while the teacher is unchanged
+    (:class:`~speechbrain_srst.teachers.PseudoLabelCache`, under the
+    teacher's identity: the peer, its package version, delay and rate, or
+    the hash of the U-Net's weights); with ``pseudo_label_cache_folder`` and
+    a static teacher they are also stored on disk there, so a resumed stage,
+    or another stage with the same teacher, reads them back.
 
     Validation watches pseudo-label quality: the student's SI-SDR on a
     labelled held-out source set (``src_``, the source items closest to the
@@ -199,6 +166,7 @@ class SelfTrainingBrain(StageBrain):
         "source_share_step": 0.03,
         "remix_consistency": False,
         "pseudo_label_cache_mb": 2048.0,
+        "pseudo_label_cache_folder": None,
     }
     """Constructor arguments (see
     :class:`~speechbrain_srst.brains.common.StageBrain`), checked when
@@ -228,11 +196,27 @@ class SelfTrainingBrain(StageBrain):
         if batch_size is not None:
             check_target_part(batch_size, self.current_share(1))
         self.teacher = self.hparams.teacher.to(self.device)
+        check_teacher_mode(self.teacher, self.teacher_mode)
+        if getattr(self.teacher, "is_static", False):
+            self.teacher.load()  # an external teacher: missing or misaligned
         self.teacher.eval()
         for parameter in self.teacher.parameters():
             parameter.requires_grad_(False)
-        self.label_cache = PseudoLabelCache(self.pseudo_label_cache_mb)
-        super().on_fit_start()
+        super().on_fit_start()  # recovers the checkpoint (and the teacher)
+        folder = self.pseudo_label_cache_folder
+        self.label_cache = PseudoLabelCache(
+            self.pseudo_label_cache_mb,
+            folder if self.teacher_mode == "static" else None,
+        )
+        self.label_cache.bind(self.cache_identity())
+        logger.info("Teacher: %s", self.label_cache.identity["teacher"])
+
+    def cache_identity(self):
+        """What the cached pseudo-labels depend on: teacher and consistency."""
+        return {
+            "teacher": teacher_identity(self.teacher),
+            "remix_consistency": bool(self.remix_consistency),
+        }
 
     def on_stage_start(self, stage, epoch=None):
         """Sets the source share of the epoch."""
@@ -266,21 +250,32 @@ class SelfTrainingBrain(StageBrain):
 
         With ``remix_consistency`` the estimates are projected to mixture
         consistency. Cached per item id when ``ids`` are given and every item
-        has its full length.
+        has its full length: only the items missing from the cache go
+        through the teacher.
         """
-        consistency = self.remix_consistency
         use_cache = ids is not None and full_length
-        if use_cache:
-            cached = self.label_cache.get(ids)
-            if cached is not None:
-                return cached[0].to(noisy.device), cached[1].to(noisy.device)
+        found = self.label_cache.lookup(ids, noisy) if use_cache else None
+        if found is not None and all(entry is not None for entry in found):
+            speech, noise = (torch.stack(part) for part in zip(*found, strict=True))
+            return speech.to(noisy.device), noise.to(noisy.device)
+        missing = list(range(noisy.shape[0]))
+        if found is not None:
+            missing = [index for index, entry in enumerate(found) if entry is None]
+        subset = noisy if len(missing) == noisy.shape[0] else noisy[missing]
         self.teacher.eval()
-        speech, noise = self.teacher(noisy)
-        if consistency:
-            speech, noise = mixture_consistency(speech, noise, noisy)
+        speech, noise = self.teacher(subset)
+        if self.remix_consistency:
+            speech, noise = mixture_consistency(speech, noise, subset)
         if use_cache:
-            self.label_cache.put(ids, speech, noise)
-        return speech, noise
+            self.label_cache.put([ids[i] for i in missing], speech, noise, subset)
+        if subset is noisy:
+            return speech, noise
+        all_speech, all_noise = torch.empty_like(noisy), torch.empty_like(noisy)
+        for index, entry in enumerate(found):
+            if entry is not None:
+                all_speech[index], all_noise[index] = entry
+        all_speech[missing], all_noise[missing] = speech, noise
+        return all_speech, all_noise
 
     def source_count(self, batch_size):
         """Source items in this step's mini-batch (dithered share)."""
@@ -348,7 +343,11 @@ class SelfTrainingBrain(StageBrain):
         if hasattr(batch, "tgt_clean"):
             outputs["target_speech"] = self.modules.model(batch.tgt_noisy.data)[0]
             # The pseudo-labels' quality (analysis only, never for selection).
-            outputs["teacher_speech"] = self.pseudo_labels(batch.tgt_noisy.data)[0]
+            noisy, lengths = batch.tgt_noisy
+            ids = [f"valid/{i}" for i in getattr(batch, "tgt_id", None) or []]
+            outputs["teacher_speech"] = self.pseudo_labels(
+                noisy, ids or None, bool((lengths >= 1.0).all())
+            )[0]
         return outputs
 
     def compute_objectives(self, outputs, batch, stage):
@@ -415,11 +414,13 @@ class SelfTrainingBrain(StageBrain):
         mode = self.teacher_mode
         if mode == "ema":
             ema_update(self.teacher, self.student_module(), self.ema_momentum)
-            self.label_cache.clear()
         elif mode == "sequential" and epoch % self.teacher_update_interval == 0:
             copy_weights(self.teacher, self.student_module())
-            self.label_cache.clear()
             logger.info("Epoch %d: the student became the teacher.", epoch)
+        else:
+            return
+        self.label_cache.clear()
+        self.label_cache.bind(self.cache_identity())
 
     def student_module(self):
         """The student without a DDP wrapper."""
