@@ -270,7 +270,15 @@ def mark_done(folder, info=None):
     temporary.replace(marker)
 
 
-def stage_plan(hparams_file, overrides=None, *, prerequisites, _seen=None, _stack=()):
+def stage_plan(
+    hparams_file,
+    overrides=None,
+    *,
+    prerequisites,
+    finished=None,
+    _seen=None,
+    _stack=(),
+):
     """Lists the stage files to run, prerequisites first, skipping finished ones.
 
     Arguments
@@ -283,6 +291,11 @@ def stage_plan(hparams_file, overrides=None, *, prerequisites, _seen=None, _stac
         ``prerequisites(hparams)`` returns the names of the YAML files (next
         to the stage's own) that a stage needs first; the recipe reads its
         YAML's ``requires`` list.
+    finished : callable, optional
+        ``finished(hparams, hparams_file)`` says whether a stage can be
+        reused; default: its folder holds the completion marker
+        (:func:`is_done`). The recipe also runs its evaluation again when a
+        stage whose row it adds has finished since (``optional_methods``).
 
     Returns
     -------
@@ -306,7 +319,11 @@ def stage_plan(hparams_file, overrides=None, *, prerequisites, _seen=None, _stac
         return []
     seen.add(hparams_file)
     hparams = load_stage(hparams_file, overrides)
-    if is_done(stage_folder(hparams, hparams_file)):
+    if finished is not None:
+        done = finished(hparams, hparams_file)
+    else:
+        done = is_done(stage_folder(hparams, hparams_file))
+    if done:
         return []
     plan = []
     for required in sibling_files(hparams_file, prerequisites(hparams)):
@@ -319,6 +336,7 @@ def stage_plan(hparams_file, overrides=None, *, prerequisites, _seen=None, _stac
                 required,
                 shared_overrides(overrides),
                 prerequisites=prerequisites,
+                finished=finished,
                 _seen=seen,
                 _stack=(*_stack, hparams_file),
             )

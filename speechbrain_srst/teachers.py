@@ -666,7 +666,12 @@ class PseudoLabelCache:
         """
         for index, (item_id, s, n) in enumerate(zip(ids, speech, noise, strict=True)):
             mark = fingerprint(noisy[index]) if noisy is not None else None
-            entry = (s.detach().float().cpu(), n.detach().float().cpu(), mark)
+            # copies: a row of the batch would keep (and save) the whole batch
+            entry = (
+                s.detach().float().cpu().clone(),
+                n.detach().float().cpu().clone(),
+                mark,
+            )
             if self.folder is not None:
                 self._write(item_id, entry)
             self._remember(item_id, entry)

@@ -254,6 +254,10 @@ def test_cache_memory_bound_and_damaged_files(tmp_path):
     small.put(["a", "b"], noisy, noisy, noisy)
     assert small.items == {}  # nothing in memory, everything on disk
     assert small.get(["a", "b"], noisy) is not None
+    # one item's file holds its two rows, not the whole batch they came from
+    samples = noisy.shape[1]
+    for path in small.folder.glob("*.pt"):
+        assert 2 * 4 * samples < path.stat().st_size < 2 * 4 * samples + 4096
     damaged = next(small.folder.glob("a-*.pt"))
     damaged.write_bytes(b"not a tensor file")
     assert small.lookup(["a", "b"], noisy)[0] is None
