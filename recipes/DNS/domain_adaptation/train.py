@@ -81,6 +81,7 @@ from speechbrain_srst.selection import (
     select_most_target_like,
     select_random,
 )
+from speechbrain_srst.teachers import check_teacher_mode
 
 logger = logging.getLogger(__name__)
 
@@ -461,12 +462,14 @@ def check_external_teacher(hparams_file, overrides):
 
     A stage with an installed enhancer as its teacher
     (``remixit_external.yaml``, ``srst_external.yaml``) would otherwise train
-    its missing prerequisites first and only then stop.
+    its missing prerequisites first and only then stop: its package must be
+    installed and its ``teacher_mode`` static.
     """
     hparams = load_stage(hparams_file, overrides)
     teacher = hparams.get("teacher")
     if hasattr(teacher, "check_available"):
         teacher.check_available()
+        check_teacher_mode(teacher, hparams["teacher_mode"])
 
 
 def run_evaluate(hparams, run_opts):
