@@ -609,7 +609,14 @@ def mark_done(folder, info=None):
 
 
 def stage_plan(
-    hparams_file, overrides=None, *, prerequisites, run_opts=None, _seen=None, _stack=()
+    hparams_file,
+    overrides=None,
+    *,
+    prerequisites,
+    run_opts=None,
+    finished=None,
+    _seen=None,
+    _stack=(),
 ):
     """Lists the stage files to run, prerequisites first, skipping finished ones.
 
@@ -626,6 +633,12 @@ def stage_plan(
     run_opts : dict, optional
         SpeechBrain's run options, compared (``debug``) with a finished
         stage's.
+    finished : callable, optional
+        ``finished(hparams, hparams_file)`` (``hparams``: the stage's
+        :func:`read_settings`) says whether a stage can be reused; default:
+        its folder holds the completion marker (:func:`is_done`). The recipe
+        also runs its evaluation again when a stage whose row it adds has
+        finished since (``optional_methods``).
 
     Returns
     -------
@@ -652,7 +665,11 @@ def stage_plan(
         return []
     seen.add(hparams_file)
     hparams = read_settings(hparams_file, overrides)
-    if is_done(stage_folder(hparams, hparams_file)):
+    if finished is not None:
+        done = finished(hparams, hparams_file)
+    else:
+        done = is_done(stage_folder(hparams, hparams_file))
+    if done:
         check_reusable(hparams_file, overrides, run_opts)
         return []
     plan = []
@@ -667,6 +684,7 @@ def stage_plan(
                 shared_overrides(overrides),
                 prerequisites=prerequisites,
                 run_opts=run_opts,
+                finished=finished,
                 _seen=seen,
                 _stack=(*_stack, hparams_file),
             )

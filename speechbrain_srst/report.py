@@ -59,6 +59,10 @@ DECIMALS = {
 OFF_THE_SHELF = "(off-the-shelf)"
 """Suffix of the method names of off-the-shelf pretrained peers."""
 
+EXTERNAL_TEACHER = "teacher: "
+"""Marks the method names of students of an external teacher (``evaluate.yaml``'s
+``optional_methods``, e.g. ``RemixIT (teacher: DeepFilterNet 3)``)."""
+
 CI_NOTE = (
     "mean ± half-width of the 95 % confidence interval of the mean "
     "(Student t with n − 1 degrees of freedom, t·s/√n)"
@@ -385,8 +389,20 @@ def off_the_shelf_notes(methods, metrics=()):
     -------
     >>> off_the_shelf_notes(["DANN", "RNNoise (off-the-shelf)"])[0][:40]
     'RNNoise (off-the-shelf): pretrained deno'
+    >>> off_the_shelf_notes(["RemixIT (teacher: NSNet2)"])[0][:45]
+    'RemixIT (teacher: NSNet2): beyond the paper, '
     """
     notes = []
+    students = [method for method in methods if EXTERNAL_TEACHER in method]
+    if students:
+        notes.append(
+            ", ".join(students) + ": beyond the paper, the recipe's U-Net "
+            "trained by self-training on the pseudo-labels of an off-the-shelf "
+            "enhancer (speech: its delay-compensated output; noise: the mixture "
+            "residual; `remixit_external.yaml`, `srst_external.yaml`); the "
+            "teacher's own row is its off-the-shelf row. Not among the methods "
+            "competing for the bold mark."
+        )
     peers = [method for method in methods if method.endswith(OFF_THE_SHELF)]
     if peers:
         notes.append(

@@ -2,7 +2,9 @@
 
 One Brain serves RemixIT (teacher: the source model), DANN+RemixIT (teacher:
 the DANN model) and SRST (teacher: the DANN model, plus labelled source
-items from the selected pool in every mini-batch).
+items from the selected pool in every mini-batch), and their variants with
+an installed pretrained enhancer as the teacher
+(:class:`speechbrain_srst.teachers.ExternalTeacher`).
 
 Authors
  * speechbrain-srst developers 2026
@@ -25,6 +27,11 @@ from speechbrain_srst.remix import (
     remix,
 )
 from speechbrain_srst.selection import dithered_source_count, source_share
+from speechbrain_srst.teachers import (  # noqa: F401 (PseudoLabelCache: API)
+    PseudoLabelCache,
+    check_teacher_mode,
+    teacher_identity,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -80,61 +87,6 @@ def check_target_part(batch_size, largest_share):
         f"mini-batches; RemixIT needs at least {MIN_TARGET_ITEMS} to permute "
         f"the noises (a derangement). Use --batch_size {needed} or more."
     )
-
-
-class PseudoLabelCache:
-    """The teacher's pseudo-labels per target item, while the teacher is fixed.
-
-    A static teacher in eval mode gives the same ``s~, n~`` for an item in
-    every epoch (the target mixtures are fixed plans), so they are computed
-    once per item instead of once per step. :meth:`clear` empties the cache
-    when the teacher changes (sequential updates). Items are kept up to
-    ``max_megabytes`` of float32 audio; the rest are recomputed.
-
-    The cache is not checkpointed: a resumed run starts with it empty. So
-    that this changes nothing, what it stores must not depend on when an
-    item was first seen: :meth:`SelfTrainingBrain.pseudo_labels` computes a
-    cached item's labels from that item alone, never from its first batch.
-
-    Arguments
-    ---------
-    max_megabytes : float
-        Memory bound (0 disables the cache).
-
-    Example
-    -------
-    >>> cache = PseudoLabelCache(1.0)
-    >>> cache.put(["a"], torch.ones(1, 4), torch.zeros(1, 4))
-    >>> speech, noise = cache.get(["a"])
-    >>> speech.tolist(), cache.get(["b"])
-    ([[1.0, 1.0, 1.0, 1.0]], None)
-    """
-
-    def __init__(self, max_megabytes=2048.0):
-        self.max_bytes = float(max_megabytes) * 2**20
-        self.items = {}
-        self.bytes = 0
-
-    def get(self, ids):
-        """Stacked ``(speech, noise)`` of ``ids``, or None if one is missing."""
-        if not ids or any(item_id not in self.items for item_id in ids):
-            return None
-        speech, noise = zip(*(self.items[item_id] for item_id in ids), strict=True)
-        return torch.stack(speech), torch.stack(noise)
-
-    def put(self, ids, speech, noise):
-        """Stores the rows of ``speech`` and ``noise`` ``[batch, time]``."""
-        for item_id, s, n in zip(ids, speech, noise, strict=True):
-            size = (s.numel() + n.numel()) * 4
-            if item_id in self.items or self.bytes + size > self.max_bytes:
-                continue
-            self.items[item_id] = (s.detach().float().cpu(), n.detach().float().cpu())
-            self.bytes += size
-
-    def clear(self):
-        """Forgets every item (the teacher changed)."""
-        self.items.clear()
-        self.bytes = 0
 
 
 def check_range(name, value, low, high):
@@ -295,8 +247,18 @@ class SelfTrainingBrain(StageBrain):
 
     The number of source items per mini-batch is dithered
     (:func:`~speechbrain_srst.selection.dithered_source_count`) so that each
-    epoch's mean share follows the schedule exactly. A static teacher's
-    pseudo-labels are computed once per item (:class:`PseudoLabelCache`).
+    epoch's mean share follows the schedule exactly.
+
+    The teacher (``hparams.teacher``) is a U-Net giving ``s~`` and ``n~``, or
+    an :class:`~speechbrain_srst.teachers.ExternalTeacher` (an installed
+    enhancer: ``s~`` its aligned output, ``n~ = x - s~``), which only
+    ``teacher_mode: static`` accepts. A teacher's pseudo-labels are computed
+    once per item and kept while the teacher is unchanged
+    (:class:`~speechbrain_srst.teachers.PseudoLabelCache`, under the
+    teacher's identity: the peer, its package version, delay and rate, or
+    the hash of the U-Net's weights); with ``pseudo_label_cache_folder`` and
+    a static teacher they are also stored on disk there, so a resumed stage,
+    or another stage with the same teacher, reads them back.
 
     Validation watches pseudo-label quality: the student's SI-SDR on a
     labelled held-out source set (``src_``, the source items closest to the
@@ -320,6 +282,7 @@ class SelfTrainingBrain(StageBrain):
         "remix_consistency": False,
         "noise_estimate": "output",
         "pseudo_label_cache_mb": 2048.0,
+        "pseudo_label_cache_folder": None,
     }
     """Constructor arguments (see
     :class:`~speechbrain_srst.brains.common.StageBrain`), checked when
@@ -354,21 +317,43 @@ class SelfTrainingBrain(StageBrain):
         if batch_size is not None:
             check_target_part(batch_size, self.current_share(1))
         self.teacher = self.hparams.teacher.to(self.device)
+        check_teacher_mode(self.teacher, self.teacher_mode)
+        if getattr(self.teacher, "is_static", False):
+            self.teacher.load()  # an external teacher: missing or misaligned
         self.teacher.eval()
         for parameter in self.teacher.parameters():
             parameter.requires_grad_(False)
+        super().on_fit_start()  # recovers the checkpoint (and the teacher)
         self.label_cache = None
         if self.reuses_pseudo_labels():
-            self.label_cache = PseudoLabelCache(self.pseudo_label_cache_mb)
-        super().on_fit_start()
+            folder = self.pseudo_label_cache_folder
+            self.label_cache = PseudoLabelCache(
+                self.pseudo_label_cache_mb,
+                folder if self.teacher_mode == "static" else None,
+            )
+            self.label_cache.bind(self.cache_identity())
+        logger.info("Teacher: %s", self.cache_identity()["teacher"])
+
+    def cache_identity(self):
+        """What the cached pseudo-labels depend on: the teacher, where the
+        noise comes from (``noise_estimate``) and ``remix_consistency``."""
+        return {
+            "teacher": teacher_identity(self.teacher),
+            "noise_estimate": self.noise_estimate,
+            "remix_consistency": bool(self.remix_consistency),
+        }
 
     def reuses_pseudo_labels(self):
         """Whether a cache of pseudo-labels can be read before it is cleared.
 
         An item comes once per epoch, so a teacher that changes after every
         epoch (``ema``; ``sequential`` with an interval of 1) would only fill
-        a cache; it is kept for teachers fixed over more than one epoch.
+        a cache; it is kept for teachers fixed over more than one epoch. A
+        static teacher with ``pseudo_label_cache_folder`` keeps its labels on
+        disk even when none are held in memory.
         """
+        if self.teacher_mode == "static" and self.pseudo_label_cache_folder:
+            return True
         if self.pseudo_label_cache_mb <= 0:
             return False
         if self.teacher_mode == "static":
@@ -420,23 +405,31 @@ class SelfTrainingBrain(StageBrain):
         """
         if ids is None or not full_length or self.label_cache is None:
             return self.teacher_estimates(noisy)
+        found = self.label_cache.lookup(ids, noisy)
         speech, noise = [], []
-        for row, item_id in enumerate(ids):
-            labels = self.label_cache.get([item_id])
+        for row, (item_id, labels) in enumerate(zip(ids, found, strict=True)):
             if labels is None:
-                labels = self.teacher_estimates(noisy[row : row + 1])
-                self.label_cache.put([item_id], *labels)
-                labels = (labels[0].float(), labels[1].float())
+                item = noisy[row : row + 1]
+                computed = self.teacher_estimates(item)
+                self.label_cache.put([item_id], *computed, item)
+                labels = (computed[0][0].float(), computed[1][0].float())
             speech.append(labels[0].to(noisy.device))
             noise.append(labels[1].to(noisy.device))
-        return torch.cat(speech), torch.cat(noise)
+        return torch.stack(speech), torch.stack(noise)
 
     @torch.no_grad()
     def teacher_estimates(self, noisy):
-        """The teacher's (consistent, with ``remix_consistency``) estimates."""
+        """The teacher's (consistent, with ``remix_consistency``) estimates.
+
+        An external teacher's ``s~, x - s~`` are consistent by construction
+        and taken as they are with ``output``: :func:`fit_gains` would have
+        no unique solution when ``s~`` is close to a multiple of ``x``.
+        """
         self.teacher.eval()
+        external = getattr(self.teacher, "is_static", False)
+        consistency = self.remix_consistency and not external
         return teacher_pseudo_labels(
-            self.teacher, noisy, self.noise_estimate, self.remix_consistency
+            self.teacher, noisy, self.noise_estimate, consistency
         )
 
     def source_count(self, batch_size):
@@ -513,7 +506,11 @@ class SelfTrainingBrain(StageBrain):
         if hasattr(batch, "tgt_clean"):
             outputs["target_speech"] = self.modules.model(batch.tgt_noisy.data)[0]
             # The pseudo-labels' quality (analysis only, never for selection).
-            outputs["teacher_speech"] = self.pseudo_labels(batch.tgt_noisy.data)[0]
+            noisy, lengths = batch.tgt_noisy
+            ids = [f"valid/{i}" for i in getattr(batch, "tgt_id", None) or []]
+            outputs["teacher_speech"] = self.pseudo_labels(
+                noisy, ids or None, bool((lengths >= 1.0).all())
+            )[0]
         return outputs
 
     def compute_objectives(self, outputs, batch, stage):
@@ -587,6 +584,7 @@ class SelfTrainingBrain(StageBrain):
             return
         if self.label_cache is not None:
             self.label_cache.clear()
+            self.label_cache.bind(self.cache_identity())
 
     def student_module(self):
         """The student without a DDP wrapper."""

@@ -22,6 +22,7 @@ import torch
 
 from speechbrain_srst.dnsmos import dnsmos_available
 from speechbrain_srst.peers import DISPLAY_NAMES, installed_peers
+from speechbrain_srst.teachers import installed_teachers, missing_teacher_message
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "recipes" / "DNS" / "domain_adaptation"
@@ -36,8 +37,26 @@ ORDER = [
     "remixit",
     "dann_remixit",
     "target",
+    "remixit_external",
+    "srst_external",
     "srst",
     "evaluate",
+]
+EXTERNAL = {
+    "remixit_external": "remixit_deepfilternet3",
+    "srst_external": "srst_deepfilternet3",
+}
+"""The external-teacher rows (their own commands, not in the chain of
+srst.yaml) and their stage folders. They run before srst here, so that its
+evaluation adds their rows; without DeepFilterNet 3's package they are left
+out and their tests skipped."""
+TEACHER_INSTALLED = "deepfilternet3" in installed_teachers()
+needs_teacher = pytest.mark.skipif(
+    not TEACHER_INSTALLED, reason=missing_teacher_message("deepfilternet3")
+)
+EXTERNAL_METHODS = [
+    "RemixIT (teacher: DeepFilterNet 3)",
+    "SRST (similar source, teacher: DeepFilterNet 3)",
 ]
 METHODS = [
     "Noisy",
@@ -91,6 +110,8 @@ def chain(tmp_path_factory):
     assert sorted(rows) == sorted(ORDER)
     logs = {}
     for stage in ORDER:
+        if stage in EXTERNAL and not TEACHER_INSTALLED:
+            continue
         logs[stage] = run_train(stage, rows[stage]["test_debug_flags"], results_root)
     experiment = rows_folder(results_root)
     # Only the data goes to the experiment folder; no stage writes there.
@@ -109,8 +130,10 @@ def encoder_tensors(state):
 
 
 def test_every_row_passes_its_debug_checks(chain):
-    experiment, _, rows, _ = chain
+    experiment, logs, rows, _ = chain
     for stage, row in rows.items():
+        if stage not in logs:  # an external-teacher row without its package
+            continue
         listed = re.match(r"file_exists=\[(.*)\]", row["test_debug_checks"]).group(1)
         for name in listed.split(","):
             assert (experiment / name.strip()).is_file(), (stage, name)
@@ -278,12 +301,13 @@ def test_evaluation_covers_every_method_snr_and_metric(chain):
     target_rows = [r for r in rows if r["set"] == "target_test"]
     # off_the_shelf_peers: auto adds the peers installed here (target_test only)
     peers = [DISPLAY_NAMES[name] for name in installed_peers()]
-    assert {r["method"] for r in target_rows} == set(METHODS + peers)
+    students = EXTERNAL_METHODS if TEACHER_INSTALLED else []
+    assert {r["method"] for r in target_rows} == set(METHODS + students + peers)
     assert {r["snr"] for r in target_rows} == {"-5", "0", "5"}
     english = {r["method"] for r in rows if r["set"] == "english_test"}
     assert english == {"Noisy", "Source model", "Target model"}
     table = (results / "results.md").read_text()
-    for method in METHODS + peers:
+    for method in METHODS + students + peers:
         assert f"| {method} |" in table, method
     dnsmos = ("DNSMOS SIG", "DNSMOS BAK", "DNSMOS OVRL") if dnsmos_available() else ()
     for snr in (-5, 0, 5):
@@ -375,3 +399,49 @@ def test_seeds_reuse_finished_seeds_and_write_one_report(chain):
     # Two identical seeds: the mean is the single seed's mean.
     assert float(pooled["mean"]) == pytest.approx(sum(dann) / len(dann), abs=1e-9)
     assert pooled["seeds"] == "2"
+
+
+@needs_teacher
+def test_external_teacher_stages_reuse_the_chain_and_label_once(chain):
+    experiment, logs, _, _ = chain
+    # their own commands: the finished prerequisites are reused
+    assert "Stage remixit_deepfilternet3" in logs["remixit_external"]
+    assert "Stage supervised" not in logs["remixit_external"]
+    assert "Stage srst_deepfilternet3" in logs["srst_external"]
+    assert "Stage dann" not in logs["srst_external"]
+    assert "Stage evaluate" not in logs["srst_external"]  # --then=[] in the row
+    for stage in EXTERNAL.values():
+        marker = json.loads((experiment / stage / "stage_done.json").read_text())
+        teacher = marker["results"]["teacher"]
+        assert (teacher["peer"], teacher["delay"], teacher["sample_rate"]) == (
+            "DeepFilterNet3",
+            1440,
+            48000,
+        )
+        assert teacher["residual_lag"] == 0 and teacher["version"]
+    # one teacher, one cache folder, shared by both stages
+    folders = [p for p in (experiment / "pseudo_labels").iterdir() if p.is_dir()]
+    assert len(folders) == 1
+    identity = json.loads((folders[0] / "teacher.json").read_text())
+    assert identity["teacher"]["peer"] == "DeepFilterNet3"
+    assert any(p.name.startswith("target_train_") for p in folders[0].iterdir())
+
+
+@needs_teacher
+def test_external_teacher_students_start_from_the_papers_models(chain):
+    experiment = chain[0]
+    for stage, start in (
+        ("remixit_deepfilternet3", "supervised"),
+        ("srst_deepfilternet3", "dann"),
+    ):
+        student = load_state(experiment / stage / "model" / "model.ckpt")
+        origin = load_state(experiment / start / "model" / "model.ckpt")
+        assert student.keys() == origin.keys()
+        assert any(not torch.equal(student[n], origin[n]) for n in origin), stage
+        assert not (
+            experiment / stage / "save" / "pretrained" / "teacher.ckpt"
+        ).exists()
+    log = (experiment / "srst_deepfilternet3" / "train_log.txt").read_text()
+    assert "train source_share: 3.00e-01" in log and "valid teacher_tgt_si_sdr" in log
+    results = json.loads((experiment / "results" / "stage_done.json").read_text())
+    assert results["results"]["optional_methods"] == EXTERNAL_METHODS

@@ -215,7 +215,14 @@ def test_a_mistyped_option_names_the_closest_known_one():
 
 def test_chain_files_follow_requirements_and_follow_ups():
     files = {p.name for p in chain_files(RECIPE_HPARAMS / "srst.yaml", **CHAIN)}
-    assert files == {p.name for p in RECIPE_HPARAMS.glob("*.yaml")}
+    # every stage but the external-teacher ones (outside the default chain)
+    external = {p.name for p in RECIPE_HPARAMS.glob("*_external.yaml")}
+    assert external == {"remixit_external.yaml", "srst_external.yaml"}
+    assert files == {p.name for p in RECIPE_HPARAMS.glob("*.yaml")} - external
+    chain = chain_files(RECIPE_HPARAMS / "srst_external.yaml", **CHAIN)
+    assert chain[0].name == "srst_external.yaml" and "dann.yaml" in {
+        p.name for p in chain
+    }
     classifier = chain_files(RECIPE_HPARAMS / "classifier.yaml", **CHAIN)
     assert [p.name for p in classifier] == [
         "classifier.yaml",

@@ -16,7 +16,9 @@ folders the built-in benchmark is built and used; with them:
 
 Stages: ``supervised`` (source model and, with target.yaml, the oracle),
 ``classifier``, ``dann``, ``selection``, ``self_training`` (RemixIT,
-DANN+RemixIT, SRST, SRST with random source).
+DANN+RemixIT, SRST, SRST with random source; beyond the paper, RemixIT and
+SRST with an installed enhancer as the teacher: remixit_external.yaml and
+srst_external.yaml, run after the chain of srst.yaml).
 
 Authors
  * speechbrain-srst developers 2026
@@ -50,6 +52,7 @@ from speechbrain_srst.chain import (
     check_override_keys,
     check_writable,
     follow_ups,
+    is_done,
     load_stage,
     mark_done,
     overrides_for_planned,
@@ -94,6 +97,7 @@ from speechbrain_srst.selection import (
     select_most_target_like,
     select_random,
 )
+from speechbrain_srst.teachers import check_teacher_mode
 
 logger = logging.getLogger(__name__)
 
@@ -409,7 +413,10 @@ def run_self_training(hparams, run_opts):
     brain.train_sampler = options.get("sampler")
     fit(brain, hparams, train_set, valid_set, options)
     finish(brain, hparams)
-    return {"test": evaluate_tests(brain, hparams, "target")}
+    return {
+        "test": evaluate_tests(brain, hparams, "target"),
+        "teacher": brain.cache_identity()["teacher"],
+    }
 
 
 def load_method_model(hparams, stage):
@@ -440,6 +447,58 @@ def hardware_description(device):
     return f"CPU, {cores} cores ({processor}), torch threads {threads}"
 
 
+def finished_optional_methods(hparams):
+    """The optional rows (``optional_methods``) whose stage has finished.
+
+    Returns
+    -------
+    dict
+        ``{display name: stage folder name}``, in the YAML's order.
+    """
+    run_folder = Path(hparams["output_folder"])
+    return {
+        name: stage
+        for name, stage in (hparams.get("optional_methods") or {}).items()
+        if is_done(run_folder / stage)
+    }
+
+
+def stage_finished(hparams, hparams_file):
+    """Whether a finished stage can be reused (the chain's ``finished``).
+
+    A stage is finished when its folder holds the completion marker; the
+    evaluation also needs to have scored every optional row whose stage has
+    finished since (e.g. ``remixit_deepfilternet3`` after
+    ``python train.py hparams/remixit_external.yaml``), or it runs again.
+    """
+    folder = stage_folder(hparams, hparams_file)
+    if not is_done(folder):
+        return False
+    scored = read_marker(folder).get("results", {}).get("optional_methods", [])
+    new = [name for name in finished_optional_methods(hparams) if name not in scored]
+    if new and if_main_process():  # printed: logging may not be set up yet
+        print(f"{Path(hparams_file).name}: runs again to add the rows {new}.")
+    return not new
+
+
+def check_external_teacher(hparams_file, overrides):
+    """Fails before any stage runs when the stage's external teacher is missing.
+
+    A stage with an installed enhancer as its teacher
+    (``remixit_external.yaml``, ``srst_external.yaml``) would otherwise train
+    its missing prerequisites first and only then stop: its package must be
+    installed and its ``teacher_mode`` static.
+    """
+    teacher = read_settings(hparams_file, overrides).get("teacher")
+    if not (isinstance(teacher, dict) and any("ExternalTeacher" in k for k in teacher)):
+        return  # the paper's stages: nothing is built or written here
+    hparams = load_stage(hparams_file, overrides)
+    teacher = hparams.get("teacher")
+    if hasattr(teacher, "check_available"):
+        teacher.check_available()
+        check_teacher_mode(teacher, hparams["teacher_mode"])
+
+
 def run_evaluate(hparams, run_opts):
     """Scores every method on the fixed test sets; writes tables and figures."""
     start = time.time()
@@ -449,11 +508,25 @@ def run_evaluate(hparams, run_opts):
         name: None if stage is None else load_method_model(hparams, stage)
         for name, stage in hparams["methods"].items()
     }
+    optional = finished_optional_methods(hparams)
+    waiting = [name for name in hparams["optional_methods"] if name not in optional]
+    if waiting:
+        logger.info(
+            "Optional rows left out (their stage has not finished in %s; "
+            "remixit_external.yaml and srst_external.yaml train them): %s",
+            hparams["output_folder"],
+            ", ".join(waiting),
+        )
+    methods.update(
+        {name: load_method_model(hparams, stage) for name, stage in optional.items()}
+    )
     peers = peers_from_setting(hparams["off_the_shelf_peers"])
     methods.update(peers)
     dnsmos = use_dnsmos(hparams["dnsmos"])
     rows = []
     for set_name, names in hparams["test_sets"].items():
+        if set_name in hparams["optional_sets"]:
+            names = list(names) + list(optional)
         if set_name in hparams["off_the_shelf_sets"]:
             names = list(names) + list(peers)
         scored = dnsmos and set_name in hparams["dnsmos_sets"]
@@ -481,18 +554,19 @@ def run_evaluate(hparams, run_opts):
         output / "figure3_domain_scores.png",
     )
     run_folder = Path(hparams["output_folder"])
+    stages = list(hparams["training_stages"]) + list(optional.values())
     logs = {
         stage: run_folder / stage / "train_log.txt"
-        for stage in hparams["training_stages"]
+        for stage in stages
         if (run_folder / stage / "train_log.txt").is_file()
     }
     training_curves(logs, output / "training_curves.png")
-    training = stage_seconds(hparams, hparams["training_stages"])
+    training = stage_seconds(hparams, stages)
     evaluation = time.time() - start
     markdown = write_report(
         output,
         rows,
-        list(hparams["methods"]) + list(peers),
+        list(hparams["methods"]) + list(optional) + list(peers),
         {
             "table1": {"metrics": METRICS + (DNSMOS_METRICS if dnsmos else ())},
             "title": f"Results: {hparams['experiment_name']}, seed {hparams['seed']}",
@@ -510,7 +584,7 @@ def run_evaluate(hparams, run_opts):
     print(f"Results, per-utterance metrics and figures are in {output.resolve()}")
     if smoke_notice(hparams):
         print(smoke_notice(hparams).replace("**", ""))
-    return {"results": str(output / "results.md")}
+    return {"results": str(output / "results.md"), "optional_methods": list(optional)}
 
 
 def on_main_process(function):
@@ -611,12 +685,17 @@ def plan_command(hparams_file, run_opts, overrides):
         A finished stage whose settings differ from the command's.
     """
     check_override_keys(hparams_file, overrides, **CHAIN)
+    check_external_teacher(hparams_file, overrides)
     plan = {}
     after = follow_ups(hparams_file, overrides, next_stages=next_stages)
     for stage_file in [hparams_file, *after]:
         stage_overrides = overrides_for_planned(stage_file, hparams_file, overrides)
         for planned in stage_plan(
-            stage_file, stage_overrides, prerequisites=prerequisites, run_opts=run_opts
+            stage_file,
+            stage_overrides,
+            prerequisites=prerequisites,
+            run_opts=run_opts,
+            finished=stage_finished,
         ):
             plan.setdefault(
                 planned, overrides_for_planned(planned, hparams_file, overrides)
