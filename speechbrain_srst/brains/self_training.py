@@ -318,7 +318,7 @@ class SelfTrainingBrain(StageBrain):
             check_target_part(batch_size, self.current_share(1))
         self.teacher = self.hparams.teacher.to(self.device)
         check_teacher_mode(self.teacher, self.teacher_mode)
-        if getattr(self.teacher, "is_static", False):
+        if self.external_teacher():
             self.teacher.load()  # an external teacher: missing or misaligned
         self.teacher.eval()
         for parameter in self.teacher.parameters():
@@ -335,13 +335,24 @@ class SelfTrainingBrain(StageBrain):
         logger.info("Teacher: %s", self.cache_identity()["teacher"])
 
     def cache_identity(self):
-        """What the cached pseudo-labels depend on: the teacher, where the
-        noise comes from (``noise_estimate``) and ``remix_consistency``."""
-        return {
-            "teacher": teacher_identity(self.teacher),
-            "noise_estimate": self.noise_estimate,
-            "remix_consistency": bool(self.remix_consistency),
-        }
+        """What the cached pseudo-labels depend on.
+
+        A U-Net teacher's labels depend on the teacher, on where its noise
+        comes from (``noise_estimate``) and on ``remix_consistency``. An
+        external teacher's are ``(s~, x - s~)`` whatever those say
+        (:meth:`teacher_estimates`), so its identity alone keys them and
+        every stage that uses that teacher shares one cache.
+        """
+        identity = {"teacher": teacher_identity(self.teacher)}
+        if not self.external_teacher():
+            identity["noise_estimate"] = self.noise_estimate
+            identity["remix_consistency"] = bool(self.remix_consistency)
+        return identity
+
+    def external_teacher(self):
+        """Whether the teacher is an installed enhancer
+        (:class:`~speechbrain_srst.teachers.ExternalTeacher`), not a U-Net."""
+        return bool(getattr(self.teacher, "is_static", False))
 
     def reuses_pseudo_labels(self):
         """Whether a cache of pseudo-labels can be read before it is cleared.
@@ -421,15 +432,20 @@ class SelfTrainingBrain(StageBrain):
     def teacher_estimates(self, noisy):
         """The teacher's (consistent, with ``remix_consistency``) estimates.
 
-        An external teacher's ``s~, x - s~`` are consistent by construction
-        and taken as they are with ``output``: :func:`fit_gains` would have
-        no unique solution when ``s~`` is close to a multiple of ``x``.
+        An external teacher's ``s~, x - s~`` are taken as they are, whatever
+        ``noise_estimate`` and ``remix_consistency`` say (issue 19: its noise
+        is the mixture residual). They are consistent by construction; its
+        speech is calibrated (not trained with a scale-invariant loss), so
+        the least-squares gain of ``residual`` has nothing to correct; and
+        :func:`fit_gains` would have no unique solution when ``s~`` is close
+        to a multiple of ``x``. ``noise_estimate`` still sets the student's
+        noise (:meth:`student`).
         """
         self.teacher.eval()
-        external = getattr(self.teacher, "is_static", False)
-        consistency = self.remix_consistency and not external
+        if self.external_teacher():
+            return self.teacher(noisy)
         return teacher_pseudo_labels(
-            self.teacher, noisy, self.noise_estimate, consistency
+            self.teacher, noisy, self.noise_estimate, self.remix_consistency
         )
 
     def source_count(self, batch_size):

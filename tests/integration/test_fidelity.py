@@ -15,6 +15,7 @@ from speechbrain.dataio.batch import PaddedBatch
 # The tiny in-memory data and the Brain builder of the stage tests.
 from test_brains import LENGTH, hparams_for, items, make  # noqa: E402
 
+from speechbrain_srst import peers
 from speechbrain_srst.adabn import reestimate_batch_norm
 from speechbrain_srst.brains.common import PlateauEpochCounter
 from speechbrain_srst.brains.domain import DANNBrain
@@ -30,6 +31,7 @@ from speechbrain_srst.lobes.unet import UNet
 from speechbrain_srst.losses import enhancement_loss, si_sdr
 from speechbrain_srst.remix import match_rms, mixture_consistency
 from speechbrain_srst.selection import dithered_source_count, source_share
+from speechbrain_srst.teachers import ExternalTeacher
 
 
 # ------------------------------------------------------------------ DANN
@@ -243,6 +245,40 @@ def test_residual_noise_keeps_the_teacher_speech(tmp_path):
     scaled = noisy - student_noise
     gain = (scaled * student_speech).sum(-1) / student_speech.pow(2).sum(-1)
     assert torch.allclose(scaled, gain[:, None] * student_speech, atol=1e-5)
+
+
+class HalvingPeer(peers.Peer):
+    """An installed enhancer stand-in: halves its input, no delay."""
+
+    name, sample_rate, frame, delay = "halving", 16000, 1, 0
+
+    def process(self, wave):
+        return 0.5 * wave
+
+
+@pytest.mark.parametrize("noise_estimate", ["output", "residual"])
+@pytest.mark.parametrize("consistency", [False, True])
+def test_external_teacher_labels_are_its_speech_and_the_residual(
+    tmp_path, noise_estimate, consistency
+):
+    """An external teacher's labels are (s~, x - s~) as it gives them, whatever
+    noise_estimate (which sets the student's noise) and remix_consistency say:
+    the least-squares gain of ``residual`` would turn a halved s~ into x, and
+    both stages that share the teacher share one cache identity."""
+    brain, hparams, train, valid = self_training_brain(
+        tmp_path, remix_consistency=consistency, noise_estimate=noise_estimate
+    )
+    brain.hparams.teacher = ExternalTeacher(HalvingPeer(), check_alignment=False)
+    brain.on_fit_start()
+    noisy = torch.stack([train[i]["tgt_noisy"] for i in range(4)])
+    ids = [train[i]["tgt_id"] for i in range(4)]
+    for labels in (brain.pseudo_labels(noisy), brain.pseudo_labels(noisy, ids, True)):
+        assert torch.allclose(labels[0], 0.5 * noisy, atol=1e-6)
+        assert torch.allclose(labels[1], 0.5 * noisy, atol=1e-6)
+    assert brain.cache_identity() == {"teacher": brain.teacher.identity()}
+    unet = self_training_brain(tmp_path / "unet", noise_estimate=noise_estimate)[0]
+    unet.on_fit_start()
+    assert unet.cache_identity()["noise_estimate"] == noise_estimate
 
 
 def test_unknown_noise_estimate_is_refused(tmp_path):
