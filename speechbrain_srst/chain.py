@@ -71,8 +71,83 @@ class UnknownOverrideError(ValueError):
     """An override names a key that no stage of the chain defines."""
 
 
+class UnknownStageError(UnknownOverrideError):
+    """A ``then`` or ``requires`` list names a stage file that does not exist."""
+
+
 class StageSettingsError(ValueError):
     """A finished stage was trained with other settings than the command's."""
+
+
+class StageDataError(StageSettingsError):
+    """A finished stage was trained on other data than the command's."""
+
+
+def data_differences(recorded, current):
+    """What differs between a finished stage's data identity and the current.
+
+    Arguments
+    ---------
+    recorded, current : dict
+        Data identities (e.g. :func:`speechbrain_srst.data.experiment.data_identity`):
+        code versions and a fingerprint of the data. A key whose value is
+        ``None`` on either side (data not prepared yet, or not recorded) is
+        not compared.
+
+    Returns
+    -------
+    list of tuple
+        ``(key, then, now)``, sorted by key.
+
+    Example
+    -------
+    >>> then = {"benchmark_version": 5, "manifests": "ab"}
+    >>> data_differences(then, {"benchmark_version": 6, "manifests": None})
+    [('benchmark_version', 5, 6)]
+    >>> data_differences(then, {"benchmark_version": 5, "manifests": "ab"})
+    []
+    """
+    return [
+        (key, recorded[key], current[key])
+        for key in sorted(set(recorded) & set(current))
+        if recorded[key] is not None
+        and current[key] is not None
+        and recorded[key] != current[key]
+    ]
+
+
+def check_same_data(name, hparams_file, folder, recorded, current):
+    """Refuses to reuse a stage trained on other data (see :func:`check_reusable`).
+
+    Raises
+    ------
+    StageDataError
+        Naming each difference, the stage's folder and the two fixes.
+    """
+    if recorded is None:
+        logger.warning(
+            "The stage %s (%s) finished before its data was recorded: it is "
+            "reused without checking that it was trained on the current data.",
+            name,
+            folder,
+        )
+        return
+    differences = data_differences(recorded, current)
+    if not differences:
+        return
+    lines = "\n".join(
+        f"  {key}: {old!r} in the finished run, {new!r} now"
+        for key, old, new in differences
+    )
+    raise StageDataError(
+        f"The stage {name} ({Path(hparams_file).name}) has finished in {folder} "
+        f"on other data than this command's:\n{lines}\n"
+        "(a new benchmark or preparation version, or rebuilt manifests). Its "
+        "model and results belong to the old data and are never mixed with "
+        "new stages. Start a new run with --experiment_name NEW_NAME (its "
+        "stages are trained on the current data), or delete that run folder "
+        "to train its stages again."
+    )
 
 
 class _PlainLoader(yaml.SafeLoader):
@@ -277,14 +352,16 @@ def settings_differences(recorded, current):
     ]
 
 
-def check_reusable(hparams_file, overrides=None, run_opts=None):
-    """Compares a finished stage's recorded settings with the command's.
+def check_reusable(hparams_file, overrides=None, run_opts=None, data_identity=None):
+    """Compares a finished stage's recorded settings and data with the command's.
 
     A setting the command gives explicitly (an override, or ``--debug``
     either way) that differs from the finished run's is an error; other
     differences (a YAML default changed since, an option the command leaves
     at its default while the finished run set it) are logged as a warning
-    and the stage is reused.
+    and the stage is reused. Data is never reused across a change: with
+    ``data_identity``, a stage whose recorded data identity differs from the
+    current one (:func:`data_differences`) is an error.
 
     Arguments
     ---------
@@ -294,6 +371,9 @@ def check_reusable(hparams_file, overrides=None, run_opts=None):
         The overrides this stage takes in the current command.
     run_opts : dict, optional
         SpeechBrain's run options (``debug`` is compared).
+    data_identity : callable, optional
+        ``data_identity(settings)`` gives the current data identity (a dict,
+        compared with the marker's ``data``).
 
     Returns
     -------
@@ -302,6 +382,8 @@ def check_reusable(hparams_file, overrides=None, run_opts=None):
 
     Raises
     ------
+    StageDataError
+        The stage was trained on other data (:func:`check_same_data`).
     StageSettingsError
         Naming every differing setting the command gives, the folder of the
         finished run and how to start a new one. Markers written before
@@ -310,6 +392,11 @@ def check_reusable(hparams_file, overrides=None, run_opts=None):
     settings = read_settings(hparams_file, overrides)
     folder = stage_folder(settings, hparams_file)
     marker = read_marker(folder)
+    where = Path(folder).resolve()
+    name = f"'{settings.get('stage_name', Path(hparams_file).stem)}'"
+    if data_identity is not None:
+        current = data_identity(settings)
+        check_same_data(name, hparams_file, where, marker.get("data"), current)
     if "settings" not in marker:
         return []
     current = stage_settings(hparams_file, overrides, run_opts)
@@ -317,8 +404,6 @@ def check_reusable(hparams_file, overrides=None, run_opts=None):
     given = set(parse_overrides(overrides)) | {"--debug"}
     explicit = [d for d in differences if d[0].split(".")[0] in given]
     implicit = [d for d in differences if d not in explicit]
-    where = Path(folder).resolve()
-    name = f"'{settings.get('stage_name', Path(hparams_file).stem)}'"
     if explicit:
         lines = "\n".join(
             f"  {key}: {old!r} in the finished run, {new!r} now"
@@ -476,9 +561,26 @@ def sibling_files(hparams_file, names):
     -------
     >>> [p.name for p in sibling_files("/r/hparams/srst.yaml", ["dann.yaml"])]
     ['dann.yaml']
+
+    Raises
+    ------
+    UnknownStageError
+        A named file is missing while the folder exists (a ``then`` or
+        ``requires`` entry with a typo), with the closest stage file.
     """
     folder = Path(hparams_file).resolve().parent
-    return [folder / name for name in names or []]
+    paths = [folder / name for name in names or []]
+    missing = [path for path in paths if not path.is_file()]
+    if missing and folder.is_dir():
+        known = sorted(p.name for p in folder.glob("*.yaml"))
+        close = difflib.get_close_matches(missing[0].name, known, n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise UnknownStageError(
+            f"{Path(hparams_file).name} names the stage {missing[0].name}, "
+            f"which is not a stage file in {folder}.{hint} Stage files: "
+            f"{', '.join(known)}."
+        )
+    return paths
 
 
 def stage_folder(hparams, hparams_file="the stage YAML"):
@@ -543,8 +645,15 @@ def follow_ups(hparams_file, overrides=None, *, next_stages):
     Returns
     -------
     list of Path
+        A chain key given on the command line (:data:`CHAIN_KEYS`, e.g.
+        ``--then "[evaluate.yaml]"``) takes effect on a stage whose YAML does
+        not name it too.
     """
     hparams = read_settings(hparams_file, overrides)
+    given = parse_overrides(overrides)
+    for key in CHAIN_KEYS:
+        if key in given and key not in hparams:
+            hparams[key] = given[key]
     return sibling_files(hparams_file, next_stages(hparams))
 
 
@@ -615,6 +724,7 @@ def stage_plan(
     prerequisites,
     run_opts=None,
     finished=None,
+    data_identity=None,
     _seen=None,
     _stack=(),
 ):
@@ -639,6 +749,9 @@ def stage_plan(
         its folder holds the completion marker (:func:`is_done`). The recipe
         also runs its evaluation again when a stage whose row it adds has
         finished since (``optional_methods``).
+    data_identity : callable, optional
+        ``data_identity(settings)``: the current data identity, compared with
+        each finished stage's (:func:`check_reusable`).
 
     Returns
     -------
@@ -648,8 +761,8 @@ def stage_plan(
 
     Raises
     ------
-    FileNotFoundError
-        A required YAML file does not exist.
+    UnknownStageError
+        A required YAML file does not exist (:func:`sibling_files`).
     StageSettingsError
         A finished stage was trained with other settings
         (:func:`check_reusable`).
@@ -670,7 +783,7 @@ def stage_plan(
     else:
         done = is_done(stage_folder(hparams, hparams_file))
     if done:
-        check_reusable(hparams_file, overrides, run_opts)
+        check_reusable(hparams_file, overrides, run_opts, data_identity)
         return []
     plan = []
     for required in sibling_files(hparams_file, prerequisites(hparams)):
@@ -685,6 +798,7 @@ def stage_plan(
                 prerequisites=prerequisites,
                 run_opts=run_opts,
                 finished=finished,
+                data_identity=data_identity,
                 _seen=seen,
                 _stack=(*_stack, hparams_file),
             )

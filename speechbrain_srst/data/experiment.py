@@ -4,10 +4,16 @@ Authors
  * speechbrain-srst developers 2026
 """
 
+import hashlib
 import logging
 from pathlib import Path
 
-from speechbrain_srst.data.prepare import prepare_domain_adaptation
+from speechbrain_srst.data.prepare import (
+    OPTIONS_FILE,
+    PREPARE_VERSION,
+    SUMMARY_FILE,
+    prepare_domain_adaptation,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -87,3 +93,110 @@ def prepare_experiment_data(
         allow_utterance_split=bool(allow_utterance_split),
     )
     return manifest_folder
+
+
+def manifest_fingerprint(manifest_folder, roots=None):
+    """A SHA-256 of an experiment's manifests, blind to where its folders live.
+
+    Every ``*.json`` manifest of ``manifest_folder`` (not the options and
+    summary files) is read in name order, each folder of ``roots`` written in
+    it (absolute or as given) replaced by its role, so that moving the
+    results or the corpora keeps the fingerprint while other mixtures, SNRs,
+    files or offsets change it.
+
+    Arguments
+    ---------
+    manifest_folder : str or Path
+        The folder of the manifests (``<data_folder>/manifests``).
+    roots : dict, optional
+        Role -> folder (e.g. ``{"data_folder": ..., "dns_folder": ...}``);
+        ``None`` values are ignored.
+
+    Returns
+    -------
+    str or None
+        64 hex digits; ``None`` when the folder holds no manifest yet.
+
+    Example
+    -------
+    >>> import json, tempfile
+    >>> first, second = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
+    >>> for root in (first, second):
+    ...     entry = {"a": {"wav": f"{root}/a.wav", "snr": 5.0}}
+    ...     _ = (root / "train.json").write_text(json.dumps(entry))
+    >>> moved = [manifest_fingerprint(r, {"data": r}) for r in (first, second)]
+    >>> moved[0] == moved[1], len(moved[0])
+    (True, 64)
+    >>> _ = (second / "train.json").write_text('{"a": {"wav": "a.wav", "snr": 0.0}}')
+    >>> manifest_fingerprint(second, {"data": second}) == moved[0]
+    False
+    """
+    folder = Path(manifest_folder)
+    names = sorted(
+        path.name
+        for path in folder.glob("*.json")
+        if path.name not in (OPTIONS_FILE, SUMMARY_FILE)
+    )
+    if not names:
+        return None
+    replacements = []
+    for role, root in sorted((roots or {}).items()):
+        if root:
+            for form in {str(Path(root).resolve()), str(Path(root))}:
+                replacements.append((form, f"<{role}>"))
+    replacements.sort(key=lambda pair: -len(pair[0]))  # longest first
+    digest = hashlib.sha256()
+    for name in names:
+        text = (folder / name).read_text()
+        for form, role in replacements:
+            text = text.replace(form, role)
+        digest.update(f"{name}\n{text}\n".encode())
+    return digest.hexdigest()
+
+
+def data_identity(
+    data_folder, librispeech_folder=None, wham_folder=None, dns_folder=None
+):
+    """What an experiment's stages are trained and tested on, as recorded in
+    each stage's completion marker and compared when a stage is reused.
+
+    Arguments
+    ---------
+    data_folder : str or Path
+        The experiment's data folder (``<data_folder>/manifests``).
+    librispeech_folder, wham_folder, dns_folder : str, optional
+        The real corpora (none: the built-in benchmark).
+
+    Returns
+    -------
+    dict
+        ``prepare_version`` (of the manifest preparation code),
+        ``benchmark_version`` (of the built-in benchmark's generator;
+        ``None`` with real corpora) and ``manifests``
+        (:func:`manifest_fingerprint`; ``None`` before the data is prepared).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> identity = data_identity(tempfile.mkdtemp(), None, None, "/corpora/DNS")
+    >>> identity["benchmark_version"], identity["manifests"]
+    (None, None)
+    >>> identity["prepare_version"] == PREPARE_VERSION
+    True
+    """
+    corpora = {
+        "librispeech_folder": librispeech_folder or None,
+        "wham_folder": wham_folder or None,
+        "dns_folder": dns_folder or None,
+    }
+    benchmark_version = None
+    if not any(corpora.values()):
+        from speechbrain_srst.benchmark.build import BENCHMARK_VERSION
+
+        benchmark_version = BENCHMARK_VERSION
+    roots = {"data_folder": data_folder, **corpora}
+    return {
+        "prepare_version": PREPARE_VERSION,
+        "benchmark_version": benchmark_version,
+        "manifests": manifest_fingerprint(Path(data_folder) / "manifests", roots),
+    }

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from speechbrain_srst.benchmark.build import BENCHMARK_VERSION
+from speechbrain_srst.data.prepare import PREPARE_VERSION
 from speechbrain_srst.dnsmos import dnsmos_available
 from speechbrain_srst.peers import DISPLAY_NAMES, installed_peers
 from speechbrain_srst.teachers import installed_teachers, missing_teacher_message
@@ -72,14 +74,16 @@ METHODS = [
 ]
 
 
-def run_train(hparams_name, flags, results_root, extra=(), returncode=0):
+def run_train(
+    hparams_name, flags, results_root, extra=(), returncode=0, output_folder=None
+):
     command = [
         sys.executable,
         "train.py",
         f"hparams/{hparams_name}.yaml",
         *flags.split(),
         f"--results_root={results_root}",
-        f"--output_folder={rows_folder(results_root)}",
+        f"--output_folder={output_folder or rows_folder(results_root)}",
         *extra,
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "2"}
@@ -177,6 +181,42 @@ def test_other_settings_for_a_finished_stage_stop_the_run(chain):
         returncode=2,
     )
     assert "dns_folder: None in the finished run" in log
+
+
+def test_a_stage_trained_on_another_benchmark_version_stops_the_run(chain):
+    """Every marker records the data it was trained on; after a benchmark
+    upgrade a finished stage is refused, not reused on the rebuilt data."""
+    experiment, _, rows, results_root = chain
+    recorded = {
+        json.dumps(json.loads(done.read_text())["data"], sort_keys=True)
+        for done in experiment.glob("*/stage_done.json")
+    }
+    assert len(recorded) == 1  # every stage of the run: the same data
+    data = json.loads(recorded.pop())
+    assert data["benchmark_version"] == BENCHMARK_VERSION
+    assert data["prepare_version"] == PREPARE_VERSION
+    assert re.fullmatch("[0-9a-f]{64}", data["manifests"])
+    # A run whose source model was trained on the previous benchmark version
+    old = results_root / "old_benchmark_run"
+    shutil.copytree(experiment / "supervised", old / "supervised")
+    marker_file = old / "supervised" / "stage_done.json"
+    marker = json.loads(marker_file.read_text())
+    marker["data"]["benchmark_version"] = BENCHMARK_VERSION - 1
+    marker_file.write_text(json.dumps(marker))
+    flags = rows["classifier"]["test_debug_flags"]
+    log = run_train("classifier", flags, results_root, returncode=2, output_folder=old)
+    assert (
+        f"benchmark_version: {BENCHMARK_VERSION - 1} in the finished run, "
+        f"{BENCHMARK_VERSION} now"
+    ) in log
+    assert str((old / "supervised").resolve()) in log
+    assert "Going into epoch" not in log and "Traceback" not in log
+    assert not (old / "classifier").exists()
+    # ... and one whose manifests were rebuilt differently since
+    marker["data"] = {**data, "manifests": "0" * 64}
+    marker_file.write_text(json.dumps(marker))
+    log = run_train("classifier", flags, results_root, returncode=2, output_folder=old)
+    assert f"manifests: {'0' * 64!r} in the finished run" in log
 
 
 def test_a_mistyped_option_names_the_closest_one(chain):

@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 
 from speechbrain_srst.chain import (
+    StageDataError,
     StageSettingsError,
     UnknownOverrideError,
+    UnknownStageError,
     chain_files,
     check_override_keys,
     check_writable,
@@ -92,7 +94,7 @@ def test_unknown_override_keys_are_dropped_per_stage(stages):
 def test_missing_prerequisite_file_is_named(stages):
     hparams, root = stages
     write_stage(hparams, "d", "[nope.yaml]", root)
-    with pytest.raises(FileNotFoundError, match="nope.yaml"):
+    with pytest.raises(UnknownStageError, match="d.yaml names the stage nope.yaml"):
         plan(hparams / "d.yaml")
 
 
@@ -230,12 +232,53 @@ def test_chain_files_follow_requirements_and_follow_ups():
     ]
 
 
-def finish_stage(hparams, overrides, run_opts=None):
+def finish_stage(hparams, overrides, run_opts=None, data=None):
     """Writes the marker a run of ``hparams`` with ``overrides`` would write."""
     folder = Path(stage_folder(read_settings(hparams, overrides)))
     folder.mkdir(parents=True)
-    mark_done(folder, {"settings": stage_settings(hparams, overrides, run_opts)})
+    record = {"settings": stage_settings(hparams, overrides, run_opts)}
+    if data is not None:
+        record["data"] = data
+    mark_done(folder, record)
     return folder
+
+
+def test_a_stage_trained_on_other_data_is_never_reused(tmp_path, caplog):
+    """A benchmark upgrade (or rebuilt manifests) under a finished run stops
+    the command before anything runs, naming what changed and the way out."""
+    supervised = RECIPE_HPARAMS / "supervised.yaml"
+    base = {"results_root": str(tmp_path), "benchmark_size": "smoke"}
+    then = {"prepare_version": 3, "benchmark_version": 5, "manifests": "a" * 64}
+    folder = finish_stage(supervised, base, data=then)
+    classifier = RECIPE_HPARAMS / "classifier.yaml"
+
+    def plan_with(now):
+        return stage_plan(classifier, base, data_identity=lambda s: now, **REQUIRES)
+
+    assert [p.stem for p in plan_with(dict(then))] == ["classifier"]
+    # manifests not prepared yet (None): the versions alone are compared
+    assert [p.stem for p in plan_with({**then, "manifests": None})] == ["classifier"]
+    with pytest.raises(StageDataError) as error:
+        plan_with({**then, "benchmark_version": 6})
+    message = str(error.value)
+    assert "benchmark_version: 5 in the finished run, 6 now" in message
+    assert str(folder.resolve()) in message and "--experiment_name" in message
+    with pytest.raises(StageDataError, match="manifests: 'aaaa"):
+        plan_with({**then, "manifests": "b" * 64})
+    # an explicit setting that matches does not hide a data change
+    with pytest.raises(StageDataError):
+        stage_plan(
+            supervised,
+            {**base, "seed": read_settings(supervised)["seed"]},
+            data_identity=lambda s: {**then, "prepare_version": 4},
+            **REQUIRES,
+        )
+    # a marker from before data was recorded: reused, with a warning
+    (folder / "stage_done.json").unlink()
+    mark_done(folder, {"settings": stage_settings(supervised, base)})
+    with caplog.at_level(logging.WARNING):
+        assert [p.stem for p in plan_with(dict(then))] == ["classifier"]
+    assert "finished before its data was recorded" in caplog.text
 
 
 def test_finished_stage_with_other_given_settings_is_an_error(tmp_path):
@@ -302,3 +345,16 @@ def test_a_run_folder_given_on_the_command_line_is_the_way_out(tmp_path):
     assert str(folder.resolve()) in str(error.value)
     assert "--output_folder NEW_FOLDER" in str(error.value)
     assert "--experiment_name" not in str(error.value)
+
+
+def test_then_given_on_the_command_line_takes_effect_on_any_stage():
+    """--then works on a stage whose YAML names no next stage (it was once
+    accepted there and ignored), and a typo in it names the closest stage."""
+    classifier = RECIPE_HPARAMS / "classifier.yaml"
+    then = {"next_stages": lambda hparams: hparams.get("then", [])}
+    assert follow_ups(classifier, {}, **then) == []
+    given = follow_ups(classifier, {"then": ["evaluate.yaml"]}, **then)
+    assert given == [RECIPE_HPARAMS.resolve() / "evaluate.yaml"]
+    assert follow_ups(RECIPE_HPARAMS / "srst.yaml", {"then": []}, **then) == []
+    with pytest.raises(UnknownStageError, match="Did you mean evaluate.yaml?"):
+        follow_ups(classifier, {"then": ["evaluat.yaml"]}, **then)

@@ -70,7 +70,7 @@ from speechbrain_srst.data.datasets import (
     StoredMixtureDataset,
     load_manifest,
 )
-from speechbrain_srst.data.experiment import prepare_experiment_data
+from speechbrain_srst.data.experiment import data_identity, prepare_experiment_data
 from speechbrain_srst.data.prepare import CorpusError
 from speechbrain_srst.dnsmos import DNSMOS_METRICS, use_dnsmos, validation_dnsmos
 from speechbrain_srst.evaluation import (
@@ -164,6 +164,17 @@ def prepare_data(hparams):
             "data_seed": hparams["data_seed"],
             "allow_utterance_split": hparams["allow_utterance_split"],
         },
+    )
+
+
+def current_data(hparams):
+    """The experiment's data identity (versions, manifests' fingerprint),
+    recorded in each stage's marker and checked when a stage is reused."""
+    return data_identity(
+        hparams["data_folder"],
+        hparams["librispeech_folder"],
+        hparams["wham_folder"],
+        hparams["dns_folder"],
     )
 
 
@@ -649,6 +660,7 @@ def run_stage(hparams_file, run_opts, overrides):
                 "seconds": seconds,
                 "results": results,
                 "settings": stage_settings(hparams_file, overrides, run_opts),
+                "data": current_data(settings),
             },
         )
     logger.info(
@@ -696,6 +708,7 @@ def plan_command(hparams_file, run_opts, overrides):
             prerequisites=prerequisites,
             run_opts=run_opts,
             finished=stage_finished,
+            data_identity=current_data,
         ):
             plan.setdefault(
                 planned, overrides_for_planned(planned, hparams_file, overrides)
