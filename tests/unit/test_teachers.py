@@ -20,6 +20,7 @@ from speechbrain_srst.teachers import (
     TeacherMisalignedError,
     alignment_lag,
     check_teacher_mode,
+    identity_key,
     teacher_identity,
 )
 
@@ -125,13 +126,15 @@ def test_noise_is_the_mixture_residual_and_shapes_follow_the_batch():
         ExternalTeacher(LatePeer(5))(noisy[0])
 
 
-def test_the_teacher_is_given_the_mixture_only():
+@pytest.mark.parametrize("warm_up", ["none", "replay"])
+def test_the_teacher_is_given_the_mixture_only(warm_up):
     peer = LatePeer(5)
     noisy = mixtures(batch=2)
-    ExternalTeacher(peer, check_alignment=False)(noisy)
+    ExternalTeacher(peer, check_alignment=False, warm_up=warm_up)(noisy)
     assert len(peer.inputs) == 2
+    passes = 1 if warm_up == "none" else 2  # replay: the mixture, twice
     for given, row in zip(peer.inputs, noisy, strict=True):
-        assert torch.equal(given, row)
+        assert torch.equal(given, torch.cat([row] * passes))
 
 
 def hide(monkeypatch, module):
@@ -282,3 +285,35 @@ def test_deepfilternet3_teacher_is_aligned_and_identified():
     speech, noise = teacher(noisy)
     assert speech.shape == noisy.shape and torch.isfinite(speech).all()
     assert torch.allclose(speech + noise, noisy, atol=1e-6)
+
+
+class RisingPeer(LatePeer):
+    """A stateful enhancer from rest: its gain rises from 0 over its first
+    ``settle`` native samples of each call (as a recurrent model's state or a
+    noise tracker does), then halves its input, ``lag`` samples late."""
+
+    def __init__(self, settle=800, **kwargs):
+        super().__init__(**kwargs)
+        self.name, self.settle = f"rising{settle}", settle
+
+    def process(self, wave):
+        ramp = np.minimum(np.arange(wave.size, dtype=np.float32) / self.settle, 1.0)
+        return super().process(wave) * ramp
+
+
+def test_replay_warm_up_labels_with_a_settled_state_and_keeps_alignment():
+    noisy = mixtures(batch=2, seconds=0.25)  # 4000 samples: the ramp is 20 % of it
+    settled, _ = ExternalTeacher(RisingPeer(lag=37))(noisy)
+    assert torch.allclose(settled, 0.5 * noisy, atol=1e-6)  # aligned, no ramp
+    cold = ExternalTeacher(RisingPeer(lag=37), warm_up="none")
+    from_rest, _ = cold(noisy)
+    cold_sdr, settled_sdr = si_sdr(from_rest, noisy), si_sdr(settled, noisy)
+    assert float(cold_sdr.max()) < 20 < float(settled_sdr.min())
+    assert torch.allclose(from_rest[:, 1000:], 0.5 * noisy[:, 1000:], atol=1e-6)
+    # another warm-up is another teacher: its cached labels are not reused
+    assert cold.identity()["warm_up"] == "none"
+    assert identity_key(cold.identity()) != identity_key(
+        ExternalTeacher(RisingPeer(lag=37)).identity()
+    )
+    with pytest.raises(ValueError, match="warm_up must be one of"):
+        ExternalTeacher(RisingPeer(), warm_up="twice")
