@@ -79,13 +79,16 @@ def yaml_options(hparams_file):
     return options
 
 
-def recipe_help(hparams_files):
+def recipe_help(hparams_files, command_options=()):
     """Help text listing the recipe options defined by ``hparams_files``.
 
     Arguments
     ---------
     hparams_files : list of str or Path
         The stage YAMLs (e.g. every file of ``hparams/``).
+    command_options : sequence of (str, str)
+        Options of the command itself, ``(usage, what it does)``, listed
+        first; a YAML key of the same name is not listed again.
 
     Returns
     -------
@@ -107,9 +110,12 @@ def recipe_help(hparams_files):
       --beta 3                [b]
     """
     files = [Path(path) for path in hparams_files]
+    own = {head.split()[0].lstrip("-") for head, _ in command_options}
     merged = {}
     for path in files:
         for key, (value, comment) in yaml_options(path).items():
+            if key in own:
+                continue
             entry = merged.setdefault(key, {"values": [], "comment": "", "in": []})
             entry["values"].append(value)
             entry["comment"] = entry["comment"] or comment
@@ -154,11 +160,13 @@ def recipe_help(hparams_files):
         )
         + ". Defaults as written in the YAMLs ([stages] that define an option "
         "when not all do). A mistyped option is an error. A finished stage is "
-        "reused; if its settings differ from the command's, the run stops and "
+        "reused; if its settings or data differ from the command's, the run stops and "
         "names them (start anew with another --experiment_name)."
     )
-    lines = [*textwrap.wrap(intro, 79), "", "Options of every stage:"]
-    lines += rows(everywhere)
+    lines = [*textwrap.wrap(intro, 79), ""]
+    if command_options:
+        lines += ["Options of the command:", *rows(list(command_options))]
+    lines += ["Options of every stage:", *rows(everywhere)]
     if some:
         lines += ["Options of some stages:", *rows(some)]
     if blocks:

@@ -66,6 +66,11 @@ class TeacherMisalignedError(ValueError):
     """An external teacher's output is not aligned with its input."""
 
 
+class UnknownTeacherError(ValueError):
+    """An ``external_teacher`` value that names no usable peer: an unknown
+    name, a ``module:Class`` that cannot be imported or is not a peer."""
+
+
 def resolve_peer_name(name):
     """The peer named by an ``external_teacher`` value (any letter case).
 
@@ -85,26 +90,27 @@ def resolve_peer_name(name):
 
     Raises
     ------
-    ValueError
-        An unknown name.
+    UnknownTeacherError
+        An unknown name (a ``ValueError``).
 
     Example
     -------
     >>> resolve_peer_name("deepfilternet3"), resolve_peer_name("NSNet2")
     ('DeepFilterNet3', 'NSNet2')
-    >>> resolve_peer_name("wiener")
-    Traceback (most recent call last):
-    ...
-    ValueError: Unknown external teacher 'wiener'; choose from deepfilternet3, ...
+    >>> try:
+    ...     resolve_peer_name("wiener")
+    ... except UnknownTeacherError as error:
+    ...     print(str(error)[:34])
+    Unknown external teacher 'wiener';
     """
     if not isinstance(name, str):
-        raise ValueError(f"external_teacher must be a string, got {name!r}.")
+        raise UnknownTeacherError(f"external_teacher must be a string, got {name!r}.")
     if ":" in name:
         return name
     for key, peer in EXTERNAL_TEACHERS.items():
         if name.lower() in (key, peer.lower()):
             return peer
-    raise ValueError(
+    raise UnknownTeacherError(
         f"Unknown external teacher '{name}'; choose from "
         f"{', '.join(EXTERNAL_TEACHERS)} (installed: "
         f"{', '.join(installed_teachers()) or 'none'}), or give a peer class "
@@ -167,10 +173,9 @@ def build_peer(name, num_threads=None):
     ------
     speechbrain_srst.peers.PeerNotInstalledError
         The peer's package is not installed (:func:`missing_teacher_message`).
-    ValueError
-        An unknown name, or a ``module:Class`` that cannot be imported.
-    TypeError
-        A ``module:Class`` that is not a peer.
+    UnknownTeacherError
+        An unknown name, a ``module:Class`` that cannot be imported or that
+        is not a peer.
     """
     peer = resolve_peer_name(name)
     if ":" not in peer:
@@ -181,12 +186,12 @@ def build_peer(name, num_threads=None):
     try:
         kind = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as error:
-        raise ValueError(
+        raise UnknownTeacherError(
             f"External teacher '{peer}': cannot import {class_name} from "
             f"{module_name} ({error})."
         ) from error
     if not (isinstance(kind, type) and issubclass(kind, peers.Peer)):
-        raise TypeError(
+        raise UnknownTeacherError(
             f"External teacher '{peer}' is not a speechbrain_srst.peers.Peer "
             "subclass (it needs name, sample_rate, frame, delay and process)."
         )

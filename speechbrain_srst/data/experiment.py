@@ -5,6 +5,7 @@ Authors
 """
 
 import hashlib
+import json
 import logging
 from pathlib import Path
 
@@ -95,22 +96,21 @@ def prepare_experiment_data(
     return manifest_folder
 
 
-def manifest_fingerprint(manifest_folder, roots=None):
-    """A SHA-256 of an experiment's manifests, blind to where its folders live.
+def manifest_fingerprint(manifest_folder):
+    """A SHA-256 of an experiment's manifests, blind to where they were written.
 
     Every ``*.json`` manifest of ``manifest_folder`` (not the options and
-    summary files) is read in name order, each folder of ``roots`` written in
-    it (absolute or as given) replaced by its role, so that moving the
-    results or the corpora keeps the fingerprint while other mixtures, SNRs,
-    files or offsets change it.
+    summary files) is read in name order, each folder that the folder's own
+    ``prepare_options.json`` records (``save_folder`` and the corpus
+    folders, as they were when the manifests were written) replaced by its
+    role. A copied or moved run folder, whose manifests still name the old
+    place, and manifests written anew at the new place give the same
+    fingerprint; other mixtures, SNRs, files or offsets change it.
 
     Arguments
     ---------
     manifest_folder : str or Path
         The folder of the manifests (``<data_folder>/manifests``).
-    roots : dict, optional
-        Role -> folder (e.g. ``{"data_folder": ..., "dns_folder": ...}``);
-        ``None`` values are ignored.
 
     Returns
     -------
@@ -124,11 +124,12 @@ def manifest_fingerprint(manifest_folder, roots=None):
     >>> for root in (first, second):
     ...     entry = {"a": {"wav": f"{root}/a.wav", "snr": 5.0}}
     ...     _ = (root / "train.json").write_text(json.dumps(entry))
-    >>> moved = [manifest_fingerprint(r, {"data": r}) for r in (first, second)]
+    ...     _ = (root / OPTIONS_FILE).write_text(json.dumps({"save_folder": str(root)}))
+    >>> moved = [manifest_fingerprint(root) for root in (first, second)]
     >>> moved[0] == moved[1], len(moved[0])
     (True, 64)
     >>> _ = (second / "train.json").write_text('{"a": {"wav": "a.wav", "snr": 0.0}}')
-    >>> manifest_fingerprint(second, {"data": second}) == moved[0]
+    >>> manifest_fingerprint(second) == moved[0]
     False
     """
     folder = Path(manifest_folder)
@@ -140,10 +141,9 @@ def manifest_fingerprint(manifest_folder, roots=None):
     if not names:
         return None
     replacements = []
-    for role, root in sorted((roots or {}).items()):
-        if root:
-            for form in {str(Path(root).resolve()), str(Path(root))}:
-                replacements.append((form, f"<{role}>"))
+    for role, root in sorted(recorded_folders(folder).items()):
+        for form in {str(Path(root).resolve()), str(Path(root))}:
+            replacements.append((form, f"<{role}>"))
     replacements.sort(key=lambda pair: -len(pair[0]))  # longest first
     digest = hashlib.sha256()
     for name in names:
@@ -152,6 +152,25 @@ def manifest_fingerprint(manifest_folder, roots=None):
             text = text.replace(form, role)
         digest.update(f"{name}\n{text}\n".encode())
     return digest.hexdigest()
+
+
+def recorded_folders(manifest_folder):
+    """The folders a manifest folder's ``prepare_options.json`` names.
+
+    Returns
+    -------
+    dict
+        Role -> folder for ``save_folder``, ``librispeech_folder``,
+        ``wham_folder`` and ``dns_folder`` where recorded (empty without the
+        options file or with an unreadable one).
+    """
+    path = Path(manifest_folder) / OPTIONS_FILE
+    try:
+        options = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    roles = ("save_folder", "librispeech_folder", "wham_folder", "dns_folder")
+    return {role: options[role] for role in roles if options.get(role)}
 
 
 def data_identity(
@@ -194,9 +213,8 @@ def data_identity(
         from speechbrain_srst.benchmark.build import BENCHMARK_VERSION
 
         benchmark_version = BENCHMARK_VERSION
-    roots = {"data_folder": data_folder, **corpora}
     return {
         "prepare_version": PREPARE_VERSION,
         "benchmark_version": benchmark_version,
-        "manifests": manifest_fingerprint(Path(data_folder) / "manifests", roots),
+        "manifests": manifest_fingerprint(Path(data_folder) / "manifests"),
     }

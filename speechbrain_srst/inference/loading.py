@@ -78,7 +78,8 @@ def check_model_folder(source, hparams_file="hyperparams.yaml"):
             "folders written by speechbrain_srst.export.export_model)"
         )
     inner = folder / "model" / hparams_file
-    hint = f"; did you mean {folder / 'model'}?" if inner.is_file() else ""
+    suggested = os.path.normpath(folder / "model")  # "x/model/.." -> "x/model"
+    hint = f"; did you mean {suggested}?" if inner.is_file() else ""
     if not (folder / hparams_file).is_file():
         raise FileNotFoundError(
             f"Model folder {source} holds no {hparams_file}: not a model folder{hint}"

@@ -21,6 +21,8 @@ import pytest
 import torch
 
 from speechbrain_srst.benchmark.build import BENCHMARK_VERSION
+from speechbrain_srst.chain import read_settings
+from speechbrain_srst.data.experiment import data_identity, prepare_experiment_data
 from speechbrain_srst.data.prepare import PREPARE_VERSION
 from speechbrain_srst.dnsmos import dnsmos_available
 from speechbrain_srst.peers import DISPLAY_NAMES, installed_peers
@@ -219,6 +221,35 @@ def test_a_stage_trained_on_another_benchmark_version_stops_the_run(chain):
     assert f"manifests: {'0' * 64!r} in the finished run" in log
 
 
+def test_a_moved_run_folder_is_still_the_same_data(chain, tmp_path):
+    """Copying the results elsewhere (manifests naming the old place) and the
+    manifests written anew there give the recorded data identity."""
+    experiment, _, rows, results_root = chain
+    data = json.loads((experiment / "supervised" / "stage_done.json").read_text())
+    moved_root = tmp_path / "moved"
+    shutil.copytree(results_root / "benchmark_smoke", moved_root / "benchmark_smoke")
+    moved_data = moved_root / "benchmark_smoke" / "data"
+    assert data_identity(moved_data) == data["data"]
+    moved_run = moved_root / "run"
+    shutil.copytree(experiment / "supervised", moved_run / "supervised")
+    flags = rows["supervised"]["test_debug_flags"]
+    log = run_train("supervised", flags, moved_root, output_folder=moved_run)
+    assert "nothing to do" in log and "other data" not in log
+    # the manifests written anew at the new place name it, and are the same data
+    settings = read_settings(RECIPE / "hparams" / "supervised.yaml", {})
+    prepare_experiment_data(
+        moved_data,
+        benchmark_size="smoke",
+        prepare_sizes=settings["prepare_sizes"],
+        test_snrs=settings["test_snrs"],
+        data_seed=settings["data_seed"],
+    )
+    written = (moved_data / "manifests" / "source_train.json").read_text()
+    assert str(moved_data.resolve()) in written
+    assert str(results_root.resolve()) not in written
+    assert data_identity(moved_data) == data["data"]
+
+
 def test_a_mistyped_option_names_the_closest_one(chain):
     _, _, rows, results_root = chain
     flags = rows["srst"]["test_debug_flags"]
@@ -240,6 +271,11 @@ def test_help_lists_the_recipe_options():
                    "--wham_folder", "--dns_folder", "--experiment_name",
                    "--seed", "--number_of_epochs", "--device", "--debug"):  # fmt: skip
         assert option in done.stdout, option
+    # the command's own options first, --then once and not as a YAML key of
+    # some stages only
+    own = done.stdout.split("Options of the command:")[1].split("Options of every")[0]
+    assert "--seeds 1234,1235,1236" in own and "--then" in own and "any stage" in own
+    assert done.stdout.count("--then") == 1
 
 
 def test_a_bad_corpus_folder_leaves_no_stage_folder(tmp_path):

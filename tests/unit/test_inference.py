@@ -346,6 +346,10 @@ def test_a_stage_folder_is_refused_naming_its_model_folder(trained, tmp_path):
     assert "not a model folder" in str(error.value)
     assert f"did you mean {stage / 'model'}?" in str(error.value)
     assert not (tmp_path / "results").exists() and not Path("results/x").exists()
+    # the same folder spelt with "..": the suggestion is the plain path
+    with pytest.raises(FileNotFoundError) as error:
+        SRSTEnhancer.from_hparams(stage / "model" / "..", run_opts={"device": "cpu"})
+    assert f"did you mean {stage / 'model'}?" in str(error.value)
 
 
 def test_speech_only_path_gives_the_separated_speech(enhancer, monkeypatch):

@@ -18,6 +18,7 @@ from speechbrain_srst.teachers import (
     ExternalTeacher,
     PseudoLabelCache,
     TeacherMisalignedError,
+    UnknownTeacherError,
     alignment_lag,
     check_teacher_mode,
     identity_key,
@@ -165,7 +166,7 @@ def test_unknown_names_and_foreign_classes_are_refused():
         ExternalTeacher("wiener")
     assert teachers.resolve_peer_name("DeepFilterNet3") == "DeepFilterNet3"
     assert teachers.resolve_peer_name("RNNOISE") == "RNNoise"
-    with pytest.raises(TypeError, match="not a speechbrain_srst.peers.Peer"):
+    with pytest.raises(UnknownTeacherError, match="not a speechbrain_srst.peers.Peer"):
         ExternalTeacher("torch.nn:Identity").load()
     with pytest.raises(ValueError, match="cannot import"):
         ExternalTeacher("no_such_module_srst:Peer").load()

@@ -82,7 +82,7 @@ from speechbrain_srst.evaluation import (
     write_rows_csv,
 )
 from speechbrain_srst.export import export_model
-from speechbrain_srst.peers import peers_from_setting
+from speechbrain_srst.peers import PeerNotInstalledError, peers_from_setting
 from speechbrain_srst.recipe_cli import (
     console_logging,
     finished_results,
@@ -97,7 +97,7 @@ from speechbrain_srst.selection import (
     select_most_target_like,
     select_random,
 )
-from speechbrain_srst.teachers import check_teacher_mode
+from speechbrain_srst.teachers import UnknownTeacherError, check_teacher_mode
 
 logger = logging.getLogger(__name__)
 
@@ -805,6 +805,19 @@ def run_seeds(hparams_file, run_opts, overrides, seeds):
     print(f"Results over the seeds are in {output.resolve()}")
 
 
+COMMAND_OPTIONS = (
+    (
+        "--seeds 1234,1235,1236",
+        "run the whole chain once per seed, then one report over the seeds",
+    ),
+    (
+        '--then "[evaluate.yaml]"',
+        "stages to run after the named one, on any stage ('[]': none)",
+    ),
+)
+"""Options of ``train.py`` itself, listed first by ``--help``."""
+
+
 def main(argv):
     """Runs the chain, or with ``--seeds A,B,C`` once per seed and aggregates."""
     if "-h" in argv or "--help" in argv:
@@ -813,7 +826,7 @@ def main(argv):
             files = chain_files(yamls[0], **CHAIN)
         else:
             files = sorted((Path(__file__).parent / "hparams").glob("*.yaml"))
-        print(recipe_help(files), end="\n\n")
+        print(recipe_help(files, COMMAND_OPTIONS), end="\n\n")
         print("SpeechBrain's options:")
     seeds, argv = split_seeds_argument(argv)
     hparams_file, run_opts, overrides = sb.parse_arguments(argv)
@@ -823,7 +836,13 @@ def main(argv):
             run_chain(hparams_file, run_opts, overrides)
         else:
             run_seeds(hparams_file, run_opts, overrides, seeds)
-    except (UnknownOverrideError, StageSettingsError, CorpusError) as error:
+    except (
+        UnknownOverrideError,
+        StageSettingsError,
+        CorpusError,
+        UnknownTeacherError,
+        PeerNotInstalledError,
+    ) as error:
         # settings are checked before any stage runs, corpora before any
         # stage folder is written
         print(f"error: {error}", file=sys.stderr)
