@@ -55,13 +55,25 @@ STAGE_ONLY_KEYS = (
 reaches the stage the user named, never its prerequisites or follow-ups
 (``--stage_name dann_b2`` must not rename the supervised stage too)."""
 
+LOCATION_SETTINGS = (
+    "results_root",
+    "experiment_folder",
+    "output_folder",
+    "data_folder",
+)
+"""Folders that only say where a run is: in the recorded settings a path
+below one of them is written relative to it (``<output_folder>/dann/model``),
+so a run folder that was moved or copied compares equal. The data itself
+is checked by its identity (:func:`check_same_data`)."""
+
 UNCOMPARED_SETTINGS = (
     "then",
     "num_workers",
     "metric_workers",
     "description",
     "training_data",
-    "results_root",
+    "experiment_name",
+    *LOCATION_SETTINGS,
 )
 """Settings that do not change what a stage computes (or only say where it
 is written): a finished stage is reused whatever their values."""
@@ -303,8 +315,10 @@ def stage_settings(hparams_file, overrides=None, run_opts=None):
 
     Every value of the YAML (with the overrides the stage takes), nested
     keys joined with dots, except :data:`UNCOMPARED_SETTINGS` and keys
-    starting with ``_``; the results root in paths is written
-    ``<results_root>``, so another spelling of the same root compares equal.
+    starting with ``_``; a path below one of :data:`LOCATION_SETTINGS` is
+    written relative to it (``<output_folder>/dann/model``), so another
+    spelling of the same root, or a moved or copied run folder, compares
+    equal.
     ``run_opts`` adds ``--debug`` (a debug run's stage is not a real one).
 
     Example
@@ -317,18 +331,24 @@ def stage_settings(hparams_file, overrides=None, run_opts=None):
     {'out': '<results_root>/s', 'opts.lr': 0.2, '--debug': True}
     """
     settings = read_settings(hparams_file, overrides)
-    root = settings.get("results_root")
     flat = {}
     _flatten(settings, "", flat)
-    if isinstance(root, str) and root:
-        flat = {
-            key: (
-                "<results_root>" + value[len(root) :]
-                if isinstance(value, str) and value.startswith(root)
-                else value
-            )
-            for key, value in flat.items()
-        }
+    roots = sorted(
+        (
+            (str(settings[key]), key)
+            for key in LOCATION_SETTINGS
+            if isinstance(settings.get(key), str) and settings[key]
+        ),
+        key=lambda pair: -len(pair[0]),
+    )
+
+    def relative(value):
+        for root, key in roots:  # the most specific folder first
+            if isinstance(value, str) and value.startswith(root):
+                return f"<{key}>" + value[len(root) :]
+        return value
+
+    flat = {key: relative(value) for key, value in flat.items()}
     if run_opts is not None:
         flat["--debug"] = bool(run_opts.get("debug", False))
     return json.loads(json.dumps(flat, default=str))
