@@ -737,6 +737,67 @@ def mark_done(folder, info=None):
     temporary.replace(marker)
 
 
+def check_finished_prerequisites(
+    hparams_file,
+    hparams,
+    overrides=None,
+    *,
+    prerequisites,
+    run_opts=None,
+    finished=None,
+    data_identity=None,
+    _checked=None,
+):
+    """Checks the finished prerequisites of a finished stage, all the way down.
+
+    A finished stage is reused without planning its prerequisites, yet its
+    results came from them: each finished one is checked as the stage is
+    (:func:`check_reusable`), so a command whose stages have all finished
+    still stops when one of them was trained on other data or with other
+    settings than the command gives. A prerequisite that has not finished
+    (deleted since) is not trained again for a finished stage.
+
+    Arguments
+    ---------
+    hparams_file : str or Path
+        The finished stage.
+    hparams : dict
+        Its settings (:func:`read_settings`).
+    overrides, prerequisites, run_opts, finished, data_identity
+        As in :func:`stage_plan`.
+
+    Raises
+    ------
+    StageDataError, StageSettingsError
+        See :func:`check_reusable`.
+    """
+    checked = _checked if _checked is not None else set()
+    for required in sibling_files(hparams_file, prerequisites(hparams)):
+        required = required.resolve()
+        if required in checked:
+            continue
+        checked.add(required)
+        required_overrides = shared_overrides(overrides)
+        settings = read_settings(required, required_overrides)
+        if finished is not None:
+            done = finished(settings, required)
+        else:
+            done = is_done(stage_folder(settings, required))
+        if not done:
+            continue
+        check_reusable(required, required_overrides, run_opts, data_identity)
+        check_finished_prerequisites(
+            required,
+            settings,
+            required_overrides,
+            prerequisites=prerequisites,
+            run_opts=run_opts,
+            finished=finished,
+            data_identity=data_identity,
+            _checked=checked,
+        )
+
+
 def stage_plan(
     hparams_file,
     overrides=None,
@@ -804,6 +865,15 @@ def stage_plan(
         done = is_done(stage_folder(hparams, hparams_file))
     if done:
         check_reusable(hparams_file, overrides, run_opts, data_identity)
+        check_finished_prerequisites(
+            hparams_file,
+            hparams,
+            overrides,
+            prerequisites=prerequisites,
+            run_opts=run_opts,
+            finished=finished,
+            data_identity=data_identity,
+        )
         return []
     plan = []
     for required in sibling_files(hparams_file, prerequisites(hparams)):

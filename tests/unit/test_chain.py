@@ -358,3 +358,24 @@ def test_then_given_on_the_command_line_takes_effect_on_any_stage():
     assert follow_ups(RECIPE_HPARAMS / "srst.yaml", {"then": []}, **then) == []
     with pytest.raises(UnknownStageError, match="Did you mean evaluate.yaml?"):
         follow_ups(classifier, {"then": ["evaluat.yaml"]}, **then)
+
+
+def test_a_finished_stage_with_a_stale_prerequisite_is_not_reused(tmp_path):
+    """Everything finished: the prerequisites of the finished stage are
+    checked too, so an old source model under a new classifier stops it."""
+    supervised = RECIPE_HPARAMS / "supervised.yaml"
+    classifier = RECIPE_HPARAMS / "classifier.yaml"
+    base = {"results_root": str(tmp_path), "benchmark_size": "smoke"}
+    now = {"prepare_version": 3, "benchmark_version": 6, "manifests": "a" * 64}
+    old = finish_stage(supervised, base, data={**now, "benchmark_version": 5})
+    finish_stage(classifier, base, data=now)
+    with pytest.raises(StageDataError) as error:
+        stage_plan(classifier, base, data_identity=lambda s: now, **REQUIRES)
+    assert str(old.resolve()) in str(error.value)
+    # both on the current data: nothing to run, nothing refused
+    (old / "stage_done.json").unlink()
+    mark_done(old, {"settings": stage_settings(supervised, base), "data": now})
+    assert stage_plan(classifier, base, data_identity=lambda s: now, **REQUIRES) == []
+    # a deleted prerequisite of a finished stage is not trained again
+    (old / "stage_done.json").unlink()
+    assert stage_plan(classifier, base, data_identity=lambda s: now, **REQUIRES) == []
