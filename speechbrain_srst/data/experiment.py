@@ -96,6 +96,14 @@ def prepare_experiment_data(
     return manifest_folder
 
 
+MANIFESTS_KEY = "manifests_v2"
+"""The data identity's key for :func:`manifest_fingerprint`, named with the
+fingerprint's version: a marker written with another version has another
+key, which is not compared (:func:`speechbrain_srst.chain.data_differences`
+compares the keys both sides have), so changing how manifests are hashed
+never makes finished stages unusable. Bump it with any such change."""
+
+
 def manifest_fingerprint(manifest_folder):
     """A SHA-256 of an experiment's manifests, blind to where they were written.
 
@@ -191,14 +199,14 @@ def data_identity(
     dict
         ``prepare_version`` (of the manifest preparation code),
         ``benchmark_version`` (of the built-in benchmark's generator;
-        ``None`` with real corpora) and ``manifests``
+        ``None`` with real corpora) and :data:`MANIFESTS_KEY`
         (:func:`manifest_fingerprint`; ``None`` before the data is prepared).
 
     Example
     -------
     >>> import tempfile
     >>> identity = data_identity(tempfile.mkdtemp(), None, None, "/corpora/DNS")
-    >>> identity["benchmark_version"], identity["manifests"]
+    >>> identity["benchmark_version"], identity[MANIFESTS_KEY]
     (None, None)
     >>> identity["prepare_version"] == PREPARE_VERSION
     True
@@ -216,5 +224,5 @@ def data_identity(
     return {
         "prepare_version": PREPARE_VERSION,
         "benchmark_version": benchmark_version,
-        "manifests": manifest_fingerprint(Path(data_folder) / "manifests"),
+        MANIFESTS_KEY: manifest_fingerprint(Path(data_folder) / "manifests"),
     }

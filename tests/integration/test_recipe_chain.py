@@ -22,7 +22,11 @@ import torch
 
 from speechbrain_srst.benchmark.build import BENCHMARK_VERSION
 from speechbrain_srst.chain import read_settings
-from speechbrain_srst.data.experiment import data_identity, prepare_experiment_data
+from speechbrain_srst.data.experiment import (
+    MANIFESTS_KEY,
+    data_identity,
+    prepare_experiment_data,
+)
 from speechbrain_srst.data.prepare import PREPARE_VERSION
 from speechbrain_srst.dnsmos import dnsmos_available
 from speechbrain_srst.peers import DISPLAY_NAMES, installed_peers
@@ -197,7 +201,7 @@ def test_a_stage_trained_on_another_benchmark_version_stops_the_run(chain):
     data = json.loads(recorded.pop())
     assert data["benchmark_version"] == BENCHMARK_VERSION
     assert data["prepare_version"] == PREPARE_VERSION
-    assert re.fullmatch("[0-9a-f]{64}", data["manifests"])
+    assert re.fullmatch("[0-9a-f]{64}", data[MANIFESTS_KEY])
     # A run whose source model was trained on the previous benchmark version
     old = results_root / "old_benchmark_run"
     shutil.copytree(experiment / "supervised", old / "supervised")
@@ -215,10 +219,10 @@ def test_a_stage_trained_on_another_benchmark_version_stops_the_run(chain):
     assert "Going into epoch" not in log and "Traceback" not in log
     assert not (old / "classifier").exists()
     # ... and one whose manifests were rebuilt differently since
-    marker["data"] = {**data, "manifests": "0" * 64}
+    marker["data"] = {**data, MANIFESTS_KEY: "0" * 64}
     marker_file.write_text(json.dumps(marker))
     log = run_train("classifier", flags, results_root, returncode=2, output_folder=old)
-    assert f"manifests: {'0' * 64!r} in the finished run" in log
+    assert f"{MANIFESTS_KEY}: {'0' * 64!r} in the finished run" in log
 
 
 def test_a_moved_run_folder_is_still_the_same_data(chain, tmp_path):

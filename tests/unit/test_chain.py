@@ -256,6 +256,9 @@ def test_a_stage_trained_on_other_data_is_never_reused(tmp_path, caplog):
         return stage_plan(classifier, base, data_identity=lambda s: now, **REQUIRES)
 
     assert [p.stem for p in plan_with(dict(then))] == ["classifier"]
+    # a fingerprint of another version (another key) is not compared
+    newer = {"prepare_version": 3, "benchmark_version": 5, "manifests_v2": "c" * 64}
+    assert [p.stem for p in plan_with(newer)] == ["classifier"]
     # manifests not prepared yet (None): the versions alone are compared
     assert [p.stem for p in plan_with({**then, "manifests": None})] == ["classifier"]
     with pytest.raises(StageDataError) as error:
