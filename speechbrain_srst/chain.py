@@ -737,6 +737,14 @@ def mark_done(folder, info=None):
     temporary.replace(marker)
 
 
+def stage_is_finished(hparams, hparams_file, finished=None):
+    """Whether a stage can be reused: ``finished(hparams, hparams_file)``, or
+    by default whether its folder holds the completion marker (:func:`is_done`)."""
+    if finished is not None:
+        return finished(hparams, hparams_file)
+    return is_done(stage_folder(hparams, hparams_file))
+
+
 def check_finished_prerequisites(
     hparams_file,
     hparams,
@@ -779,11 +787,7 @@ def check_finished_prerequisites(
         checked.add(required)
         required_overrides = shared_overrides(overrides)
         settings = read_settings(required, required_overrides)
-        if finished is not None:
-            done = finished(settings, required)
-        else:
-            done = is_done(stage_folder(settings, required))
-        if not done:
+        if not stage_is_finished(settings, required, finished):
             continue
         check_reusable(required, required_overrides, run_opts, data_identity)
         check_finished_prerequisites(
@@ -859,11 +863,7 @@ def stage_plan(
         return []
     seen.add(hparams_file)
     hparams = read_settings(hparams_file, overrides)
-    if finished is not None:
-        done = finished(hparams, hparams_file)
-    else:
-        done = is_done(stage_folder(hparams, hparams_file))
-    if done:
+    if stage_is_finished(hparams, hparams_file, finished):
         check_reusable(hparams_file, overrides, run_opts, data_identity)
         check_finished_prerequisites(
             hparams_file,

@@ -155,6 +155,14 @@ def missing_teacher_message(name):
     )
 
 
+def require_installed(peer):
+    """Raises :class:`~speechbrain_srst.peers.PeerNotInstalledError` (with
+    :func:`missing_teacher_message`) unless the package of ``peer`` (a name
+    of :data:`speechbrain_srst.peers.PACKAGES`) is installed."""
+    if peer not in peers.installed_peers():
+        raise peers.PeerNotInstalledError(missing_teacher_message(peer))
+
+
 def build_peer(name, num_threads=None):
     """Builds the peer an ``external_teacher`` value names.
 
@@ -179,8 +187,7 @@ def build_peer(name, num_threads=None):
     """
     peer = resolve_peer_name(name)
     if ":" not in peer:
-        if peer not in peers.installed_peers():
-            raise peers.PeerNotInstalledError(missing_teacher_message(peer))
+        require_installed(peer)
         return peers.load_peer(peer, num_threads)
     module_name, class_name = peer.split(":", 1)
     try:
@@ -351,8 +358,7 @@ class ExternalTeacher(torch.nn.Module):
         """Raises :class:`~speechbrain_srst.peers.PeerNotInstalledError` now
         (without loading the model) when the peer's package is missing."""
         if self.peer is None and ":" not in self.spec:
-            if self.spec not in peers.installed_peers():
-                raise peers.PeerNotInstalledError(missing_teacher_message(self.spec))
+            require_installed(self.spec)
 
     def load(self):
         """Loads the peer (once) and checks its alignment.

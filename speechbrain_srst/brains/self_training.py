@@ -324,15 +324,16 @@ class SelfTrainingBrain(StageBrain):
         for parameter in self.teacher.parameters():
             parameter.requires_grad_(False)
         super().on_fit_start()  # recovers the checkpoint (and the teacher)
+        identity = self.cache_identity()
         self.label_cache = None
         if self.reuses_pseudo_labels():
             folder = self.pseudo_label_cache_folder
             self.label_cache = PseudoLabelCache(
                 self.pseudo_label_cache_mb,
                 folder if self.teacher_mode == "static" else None,
+                identity,
             )
-            self.label_cache.bind(self.cache_identity())
-        logger.info("Teacher: %s", self.cache_identity()["teacher"])
+        logger.info("Teacher: %s", identity["teacher"])
 
     def cache_identity(self):
         """What the cached pseudo-labels depend on.

@@ -167,15 +167,29 @@ def prepare_data(hparams):
     )
 
 
+DATA_KEYS = ("data_folder", "librispeech_folder", "wham_folder", "dns_folder")
+"""The settings that say which data a stage uses (:func:`current_data`)."""
+
+
 def current_data(hparams):
     """The experiment's data identity (versions, manifests' fingerprint),
     recorded in each stage's marker and checked when a stage is reused."""
-    return data_identity(
-        hparams["data_folder"],
-        hparams["librispeech_folder"],
-        hparams["wham_folder"],
-        hparams["dns_folder"],
-    )
+    return data_identity(*(hparams[key] for key in DATA_KEYS))
+
+
+def data_identity_once():
+    """:func:`current_data` computed once per data location: the data does
+    not change while a command is planned, and every finished stage of the
+    chain is checked against it (each one would hash the manifests again)."""
+    identities = {}
+
+    def identity(hparams):
+        key = tuple(str(hparams[name]) for name in DATA_KEYS)
+        if key not in identities:
+            identities[key] = current_data(hparams)
+        return identities[key]
+
+    return identity
 
 
 # ------------------------------------------------------------------ stages
@@ -699,6 +713,7 @@ def plan_command(hparams_file, run_opts, overrides):
     check_override_keys(hparams_file, overrides, **CHAIN)
     check_external_teacher(hparams_file, overrides)
     plan = {}
+    data = data_identity_once()
     after = follow_ups(hparams_file, overrides, next_stages=next_stages)
     for stage_file in [hparams_file, *after]:
         stage_overrides = overrides_for_planned(stage_file, hparams_file, overrides)
@@ -708,7 +723,7 @@ def plan_command(hparams_file, run_opts, overrides):
             prerequisites=prerequisites,
             run_opts=run_opts,
             finished=stage_finished,
-            data_identity=current_data,
+            data_identity=data,
         ):
             plan.setdefault(
                 planned, overrides_for_planned(planned, hparams_file, overrides)
