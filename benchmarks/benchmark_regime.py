@@ -11,7 +11,10 @@ by (Frenkel et al., Interspeech 2023, Tables 1 and 2):
 * the gap (oracle minus source) on English and on non-English test speech
   with the target noises (Table 2's structure: language makes the gap);
 * STOI of each model and of the noisy input on the target test set, per SNR
-  (the regime asks the source model to raise it at every SNR).
+  (the regime asks the source model to raise it at every SNR);
+* STOI change and SI-SDRi on the target test set per kind of reader: pitch
+  and speaking rate below, within or above the source readers' eSpeak NG
+  settings, and gender (what of the speaker gap the source model fails on).
 
 ``--channels`` measures another U-Net width (model capacity) on the same
 data; ``--models source`` trains the source model only.
@@ -38,7 +41,12 @@ from pystoi import stoi
 from speechbrain.dataio.batch import PaddedBatch
 from torch.utils.data import DataLoader
 
-from speechbrain_srst.benchmark.build import build_benchmark
+from speechbrain_srst.benchmark.build import (
+    TARGET_FOLDERS,
+    build_benchmark,
+    target_readers,
+)
+from speechbrain_srst.benchmark.speech import SOURCE_PROSODY
 from speechbrain_srst.data.datasets import (
     MixtureDataset,
     StoredMixtureDataset,
@@ -68,8 +76,13 @@ def prepare(root, size, data_seed):
     return manifests, hparams
 
 
-def train(model, dataset, steps, batch_size, lr, seed):
-    """Adam with a linear decay to lr / 10 for ``steps`` steps; returns losses."""
+def train(model, dataset, steps, batch_size, lr, seed, max_grad_norm=5.0):
+    """Adam with a linear decay to lr / 10 for ``steps`` steps; returns losses.
+
+    Gradients are clipped to ``max_grad_norm`` (L2 norm over all parameters)
+    as SpeechBrain's ``Brain`` does in the recipe (its default, 5.0); 0 turns
+    clipping off.
+    """
     torch.manual_seed(seed)
     loader = DataLoader(
         dataset,
@@ -90,6 +103,8 @@ def train(model, dataset, steps, batch_size, lr, seed):
             loss = enhancement_loss(speech, noise, batch.clean.data, batch.noise.data)
             optimizer.zero_grad()
             loss.backward()
+            if max_grad_norm:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
             optimizer.step()
             losses.append(float(loss.detach()))
             step += 1
@@ -99,9 +114,29 @@ def train(model, dataset, steps, batch_size, lr, seed):
     return losses
 
 
+def relative_to_source(value, setting):
+    """The group of a value: below, within or above the source readers range."""
+    low = min(interval[0] for interval in SOURCE_PROSODY[setting])
+    high = max(interval[1] for interval in SOURCE_PROSODY[setting])
+    return "below" if value < low else "above" if value > high else "within"
+
+
+def reader_groups(readers, speech_path, speaker):
+    """The reader's pitch, rate and gender groups (empty if not a DNS reader)."""
+    folders = [f for f in TARGET_FOLDERS if f"/{f}/" in speech_path]
+    reader = readers.get((folders[0], speaker)) if folders else None
+    if reader is None:
+        return {}
+    return {
+        "pitch": relative_to_source(reader["pitch"], "pitch"),
+        "rate": relative_to_source(reader["rate"], "rate"),
+        "gender": reader["gender"],
+    }
+
+
 @torch.no_grad()
-def score(model, entries):
-    """Per-item SI-SDRi (dB) with the noise family and language of each."""
+def score(model, entries, readers):
+    """Per-item SI-SDRi (dB), STOI, noise family, language and reader groups."""
     dataset = StoredMixtureDataset(entries)
     rows = []
     for index in range(len(dataset)):
@@ -120,6 +155,7 @@ def score(model, entries):
                 "si_sdri": float(gain),
                 "stoi": float(stoi(clean, enhanced, 16000)),
                 "stoi_noisy": float(stoi(clean, noisy, 16000)),
+                **reader_groups(readers, entry["speech_source"], entry["speaker"]),
             }
         )
     return rows
@@ -138,6 +174,23 @@ def mean_by(rows, key):
     return mean_of(rows, key, "si_sdri")
 
 
+def by_reader(rows):
+    """STOI change and SI-SDRi per reader group: ``{group: {value: (...)}}``."""
+    for row in rows:
+        row["stoi_change"] = row["stoi"] - row["stoi_noisy"]
+    return {
+        group: {
+            value: {
+                "items": len([r for r in rows if r.get(group) == value]),
+                "stoi_change": mean_of(rows, group, "stoi_change")[value],
+                "si_sdri": mean_by(rows, group)[value],
+            }
+            for value in sorted({r[group] for r in rows if group in r})
+        }
+        for group in ("pitch", "rate", "gender")
+    }
+
+
 def main(argv=None):
     """Builds, trains both models, prints and returns the regime numbers."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -147,6 +200,12 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=900, help="steps per model")
     parser.add_argument("--batch_size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=0.003)
+    parser.add_argument(
+        "--max_grad_norm",
+        type=float,
+        default=5.0,
+        help="gradient clipping, as the recipe's Brain (0: off)",
+    )
     parser.add_argument("--channels", default="16,32,64,128", help="U-Net widths")
     parser.add_argument(
         "--models",
@@ -159,6 +218,7 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     start = time.time()
     manifests, hparams = prepare(args.root, args.size, args.data_seed)
+    readers = target_readers(args.size, args.data_seed)
     print(f"data ready in {time.time() - start:.0f} s")
     channels = [int(c) for c in args.channels.split(",")]
     results = {}
@@ -175,6 +235,7 @@ def main(argv=None):
             args.batch_size,
             args.lr,
             seed=1,
+            max_grad_norm=args.max_grad_norm,
         )
         seconds = time.time() - tick
         parameters = sum(p.numel() for p in model.parameters())
@@ -189,7 +250,7 @@ def main(argv=None):
             for snr in hparams["test_snrs"]:
                 path = manifests / f"{test}_snr{snr}.json"
                 if path.is_file():
-                    rows[test] += score(model, load_manifest(path))
+                    rows[test] += score(model, load_manifest(path), readers)
         results[name] = {
             "target_by_snr": mean_by(rows["target_test"], "snr"),
             "target_by_family_0db": mean_by(
@@ -201,8 +262,12 @@ def main(argv=None):
             "source_by_snr": mean_by(rows["source_test"], "snr"),
             "target_stoi_by_snr": mean_of(rows["target_test"], "snr", "stoi"),
             "noisy_stoi_by_snr": mean_of(rows["target_test"], "snr", "stoi_noisy"),
+            "by_reader": by_reader(rows["target_test"]),
             "parameters": parameters,
             "train_seconds": seconds,
+            "train_loss_per_50_steps": [
+                float(np.mean(losses[i : i + 50])) for i in range(0, len(losses), 50)
+            ],
         }
     out = Path(args.root) / f"regime_{args.channels.replace(',', '-')}.json"
     out.write_text(json.dumps(results, indent=2))
@@ -212,6 +277,14 @@ def main(argv=None):
             noisy = result["noisy_stoi_by_snr"][snr]
             print(f"  {snr:+.0f} dB: {value:.3f} / {noisy:.3f} ({value - noisy:+.3f})")
         print(f"{name}: SI-SDRi on the target test set", result["target_by_snr"])
+        print(f"{name}: per reader group (vs the source readers' settings)")
+        for group, values in result["by_reader"].items():
+            for value, numbers in values.items():
+                print(
+                    f"  {group:6s} {value:7s} {numbers['items']:4d} items: "
+                    f"STOI {numbers['stoi_change']:+.3f}, "
+                    f"SI-SDRi {numbers['si_sdri']:6.2f} dB"
+                )
     if len(results) < 2:
         print(f"total {time.time() - start:.0f} s; results in {out}")
         return results

@@ -466,6 +466,60 @@ def _target_speakers(config, seed, dns_folder_name):
     return list(zip(speakers, names, levels, channels, strict=True)), rng
 
 
+def target_readers(size="default", seed=0):
+    """The DNS-like readers a benchmark build draws, with their voice settings.
+
+    The same draw as the build itself (same seed, same order), so that an
+    analysis can group results by what makes a reader differ from the source
+    readers (pitch, rate, recording channel) without reading any audio.
+
+    Arguments
+    ---------
+    size : str or dict
+        Benchmark size, as for :func:`build_benchmark`.
+    seed : int
+        The build's data seed.
+
+    Returns
+    -------
+    dict
+        ``(folder, name)`` -> dict, where ``folder`` is the DNS clean-speech
+        folder (e.g. ``"german_speech"``, part of every file path) and
+        ``name`` the reader (the ``speaker`` of the manifests; two languages
+        may draw the same name). The dict holds
+        ``language``, ``voice`` (eSpeak NG name), ``gender``,
+        ``rate``, ``pitch``, ``pitch_range`` (eSpeak NG settings) and
+        ``channel`` (a :class:`Channel`).
+
+    Example
+    -------
+    >>> readers = target_readers("smoke", seed=0)
+    >>> len(readers) == 3 * len(TARGET_FOLDERS)
+    True
+    >>> reader = next(iter(readers.values()))
+    >>> sorted(reader)[:4]
+    ['channel', 'gender', 'language', 'pitch']
+    """
+    config = resolve_config(size)
+    readers = {}
+    for folder in config["target_folders"]:
+        speakers, _ = _target_speakers(config, seed, folder)
+        layout = TARGET_FOLDERS[folder][2]
+        for speaker, name, _, channel in speakers:
+            # The preparation names a DNS read-speech reader "reader_<id>".
+            name = f"reader_{name}" if layout == "read" else name
+            readers[folder, name] = {
+                "language": speaker.language,
+                "voice": speaker.voice_name,
+                "gender": speaker.gender,
+                "rate": speaker.rate,
+                "pitch": speaker.pitch,
+                "pitch_range": speaker.pitch_range,
+                "channel": channel,
+            }
+    return readers
+
+
 def _build_dns_language(clean_folder, config, seed, dns_folder_name, tally):
     _, _, layout, locale = TARGET_FOLDERS[dns_folder_name]
     speakers, rng = _target_speakers(config, seed, dns_folder_name)

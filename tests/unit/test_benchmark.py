@@ -459,3 +459,29 @@ def test_every_voice_variant_is_reproducible(pool):
         if len(first) != len(second) or not np.array_equal(first, second):
             changing.append(variant)
     assert changing == []
+
+
+def test_target_readers_are_the_readers_of_the_build(smoke):
+    """``target_readers`` names exactly the readers whose files the build
+    wrote, per folder, with the prosody pools of their domain."""
+    from speechbrain_srst.benchmark.build import TARGET_FOLDERS, target_readers
+    from speechbrain_srst.benchmark.dsp import Channel
+    from speechbrain_srst.benchmark.speech import SOURCE_PROSODY, TARGET_PROSODY
+    from speechbrain_srst.data.prepare import speaker_from_path
+
+    readers = target_readers("smoke", seed=0)
+    clean = os.path.join(smoke["root"], "DNS", "datasets", "clean")
+    written = set()
+    for folder in TARGET_FOLDERS:
+        for path in glob.glob(
+            os.path.join(clean, folder, "**", "*.wav"), recursive=True
+        ):
+            written.add((folder, speaker_from_path(path)))
+    assert written == set(readers)
+    for (folder, _), reader in readers.items():
+        source_like = folder == "read_speech"
+        pool = SOURCE_PROSODY if source_like else TARGET_PROSODY
+        assert any(lo <= reader["pitch"] <= hi for lo, hi in pool["pitch"])
+        assert any(lo <= reader["rate"] <= hi for lo, hi in pool["rate"])
+        assert (reader["channel"] == Channel()) == source_like
+    assert target_readers("smoke", seed=1) != readers
