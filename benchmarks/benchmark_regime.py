@@ -2,8 +2,10 @@
 
 Builds the benchmark with a given data seed, trains a source model (source
 pairs) and a target-trained oracle (target pairs) with a plain PyTorch loop
-of the recipe's U-Net and loss, and prints what the paper's regime is judged
-by (Frenkel et al., Interspeech 2023, Tables 1 and 2):
+of the recipe's U-Net and loss (gradients clipped at 5, as SpeechBrain's
+``Brain`` does in the recipe: without clipping some initialisations stall),
+and prints what the paper's regime is judged by (Frenkel et al.,
+Interspeech 2023, Tables 1 and 2):
 
 * SI-SDRi of the source model and of the oracle on target speech with
   target noise, per SNR, and their ratio;
