@@ -44,6 +44,7 @@ from speechbrain.dataio.batch import PaddedBatch
 from torch.utils.data import DataLoader
 
 from speechbrain_srst.benchmark.build import (
+    BENCHMARK_SIZES,
     TARGET_FOLDERS,
     build_benchmark,
     target_readers,
@@ -193,11 +194,36 @@ def by_reader(rows):
     }
 
 
+def channel_list(text):
+    """``"16,32,64,128"`` -> ``[16, 32, 64, 128]``, for argparse."""
+    try:
+        channels = [int(c) for c in text.split(",")]
+    except ValueError:
+        channels = []
+    if not channels or min(channels) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of positive widths, "
+            "e.g. 16,32,64,128"
+        )
+    return channels
+
+
+def edge_means(losses):
+    """Mean loss of the first and the last 50 steps (a tenth of a short run)."""
+    window = max(1, min(50, len(losses) // 10))
+    return float(np.mean(losses[:window])), float(np.mean(losses[-window:]))
+
+
 def main(argv=None):
     """Builds, trains both models, prints and returns the regime numbers."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", required=True, help="folder for data and results")
-    parser.add_argument("--size", default="default", help="benchmark size")
+    parser.add_argument(
+        "--size",
+        default="default",
+        choices=sorted(BENCHMARK_SIZES),
+        help="benchmark size",
+    )
     parser.add_argument("--data_seed", type=int, default=99, help="benchmark seed")
     parser.add_argument("--steps", type=int, default=900, help="steps per model")
     parser.add_argument("--batch_size", type=int, default=16)
@@ -208,11 +234,17 @@ def main(argv=None):
         default=5.0,
         help="gradient clipping, as the recipe's Brain (0: off)",
     )
-    parser.add_argument("--channels", default="16,32,64,128", help="U-Net widths")
+    parser.add_argument(
+        "--channels",
+        default="16,32,64,128",
+        type=channel_list,
+        help="U-Net widths, comma-separated",
+    )
     parser.add_argument(
         "--models",
         default="source,oracle",
         choices=["source,oracle", "source", "oracle"],
+        metavar="{source,oracle | source | oracle}",
         help="which models to train",
     )
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
@@ -222,7 +254,8 @@ def main(argv=None):
     manifests, hparams = prepare(args.root, args.size, args.data_seed)
     readers = target_readers(args.size, args.data_seed)
     print(f"data ready in {time.time() - start:.0f} s")
-    channels = [int(c) for c in args.channels.split(",")]
+    channels = args.channels
+    widths = ",".join(str(c) for c in channels)
     results = {}
     domains = {"source": "source", "oracle": "target"}
     for name in args.models.split(","):
@@ -242,9 +275,9 @@ def main(argv=None):
         seconds = time.time() - tick
         parameters = sum(p.numel() for p in model.parameters())
         print(
-            f"{name}: U-Net {args.channels} ({parameters:,} parameters), "
+            f"{name}: U-Net {widths} ({parameters:,} parameters), "
             f"{args.steps} steps in {seconds:.0f} s, "
-            f"loss {np.mean(losses[:50]):.2f} -> {np.mean(losses[-50:]):.2f}"
+            "loss {:.2f} -> {:.2f} (first and last steps)".format(*edge_means(losses))
         )
         rows = {}
         for test in ("target_test", "english_test", "source_test"):
@@ -271,14 +304,23 @@ def main(argv=None):
                 float(np.mean(losses[i : i + 50])) for i in range(0, len(losses), 50)
             ],
         }
-    out = Path(args.root) / f"regime_{args.channels.replace(',', '-')}.json"
-    out.write_text(json.dumps(results, indent=2))
+    settings = {k: v for k, v in vars(args).items() if k != "root"}
+    out = Path(args.root) / (
+        f"regime_{args.size}_seed{args.data_seed}_{widths.replace(',', '-')}"
+        f"_{args.models.replace(',', '+')}_steps{args.steps}"
+        f"_clip{args.max_grad_norm:g}.json"
+    )
+    out.write_text(json.dumps({"settings": settings, **results}, indent=2))
     for name, result in results.items():
         print(f"\n{name}: STOI on the target test set (model / noisy input)")
         for snr, value in result["target_stoi_by_snr"].items():
             noisy = result["noisy_stoi_by_snr"][snr]
             print(f"  {snr:+.0f} dB: {value:.3f} / {noisy:.3f} ({value - noisy:+.3f})")
-        print(f"{name}: SI-SDRi on the target test set", result["target_by_snr"])
+        gains = ", ".join(
+            f"{float(snr):+.0f} dB {value:.2f}"
+            for snr, value in result["target_by_snr"].items()
+        )
+        print(f"{name}: SI-SDRi on the target test set: {gains}")
         print(f"{name}: per reader group (vs the source readers' settings)")
         for group, values in result["by_reader"].items():
             for value, numbers in values.items():
@@ -294,7 +336,8 @@ def main(argv=None):
     print("\nSI-SDRi on the target test set (dB)")
     for snr in src["target_by_snr"]:
         s, o = src["target_by_snr"][snr], ora["target_by_snr"][snr]
-        print(f"  {snr:+.0f} dB: source {s:6.2f}  oracle {o:6.2f}  ratio {s / o:5.2f}")
+        ratio = f"{s / o:5.2f}" if o > 0 else "  n/a (oracle <= 0)"
+        print(f"  {snr:+.0f} dB: source {s:6.2f}  oracle {o:6.2f}  ratio {ratio}")
     print("Per family at 0 dB: source / oracle")
     for family, value in src["target_by_family_0db"].items():
         print(
@@ -308,9 +351,18 @@ def main(argv=None):
     gap_other = ora["non_english"] - src["non_english"]
     print(
         f"Table 2 gap (oracle - source, all SNRs): English {gap_en:.2f} dB, "
-        f"non-English {gap_other:.2f} dB, ratio {gap_en / gap_other:.2f}"
+        f"non-English {gap_other:.2f} dB, ratio "
+        + (
+            f"{gap_en / gap_other:.2f}"
+            if gap_other > 0
+            else "n/a (non-English gap <= 0)"
+        )
     )
-    print("Source test set, source model:", src["source_by_snr"])
+    on_source = ", ".join(
+        f"{float(snr):+.0f} dB {value:.2f}"
+        for snr, value in src["source_by_snr"].items()
+    )
+    print(f"Source test set, source model, SI-SDRi: {on_source}")
     print(f"total {time.time() - start:.0f} s; results in {out}")
     return results
 

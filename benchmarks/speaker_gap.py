@@ -48,6 +48,7 @@ from speechbrain_srst.data.datasets import StoredMixtureDataset, load_manifest
 from speechbrain_srst.data.prepare import prepare_domain_adaptation
 from speechbrain_srst.evaluation import si_sdr_numpy
 from speechbrain_srst.inference.enhancer import SRSTEnhancer
+from speechbrain_srst.inference.loading import check_model_folder
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes/DNS/domain_adaptation"
 VARIANTS = ("as_is", "pitch", "rate", "range", "prosody", "flat_channel")
@@ -117,7 +118,12 @@ def main(argv=None):
     parser.add_argument("--model", required=True, help="source model folder")
     parser.add_argument("--root", required=True, help="folder for the builds")
     parser.add_argument("--data_seed", type=int, default=99, help="benchmark seed")
-    parser.add_argument("--size", default="default", help="benchmark size")
+    parser.add_argument(
+        "--size",
+        default="default",
+        choices=sorted(build.BENCHMARK_SIZES),
+        help="benchmark size",
+    )
     parser.add_argument(
         "--variants",
         default=",".join(VARIANTS),
@@ -129,8 +135,12 @@ def main(argv=None):
     unknown = sorted(set(variants) - set(VARIANTS))
     if unknown:
         parser.error(f"unknown variants {unknown}; known: {', '.join(VARIANTS)}")
-    torch.set_num_threads(args.threads)
     model = Path(args.model).resolve()
+    try:
+        check_model_folder(str(model))
+    except (FileNotFoundError, ValueError) as error:
+        parser.error(f"--model: {error}")
+    torch.set_num_threads(args.threads)
     enhancer = SRSTEnhancer.from_hparams(source=str(model), savedir=str(model))
     results = {}
     for variant in variants:
@@ -153,8 +163,9 @@ def main(argv=None):
                 f"SI-SDRi {numbers['si_sdri']:6.2f} dB",
                 flush=True,
             )
-    out = Path(args.root) / f"speaker_gap_seed{args.data_seed}.json"
-    out.write_text(json.dumps(results, indent=2))
+    settings = {**vars(args), "model": str(model)}
+    out = Path(args.root) / f"speaker_gap_{args.size}_seed{args.data_seed}.json"
+    out.write_text(json.dumps({"settings": settings, **results}, indent=2))
     print(f"results in {out}")
     return results
 
