@@ -33,13 +33,12 @@ Authors
 import argparse
 import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 import torch
 from hyperpyyaml import load_hyperpyyaml
-from pystoi import stoi
 from speechbrain.dataio.batch import PaddedBatch
 from torch.utils.data import DataLoader
 
@@ -56,18 +55,21 @@ from speechbrain_srst.data.datasets import (
     load_manifest,
 )
 from speechbrain_srst.data.prepare import noise_family, prepare_domain_adaptation
-from speechbrain_srst.evaluation import si_sdr_numpy
+from speechbrain_srst.evaluation import si_sdr_numpy, stoi_or_nan
 from speechbrain_srst.lobes.unet import UNet
 from speechbrain_srst.losses import enhancement_loss
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes/DNS/domain_adaptation"
 
 
-def prepare(root, size, data_seed):
-    """Builds the benchmark and the manifests; returns the manifest folder."""
+def prepare(root, size, data_seed, sizes=None):
+    """Builds the benchmark (``sizes``: fields overriding the size's) and the
+    manifests; returns the manifest folder and the recipe's hparams."""
     with open(RECIPE / "hparams/supervised.yaml") as handle:
         hparams = load_hyperpyyaml(handle, {"benchmark_size": size})
-    folders = build_benchmark(Path(root) / "benchmark", size=size, seed=data_seed)
+    folders = build_benchmark(
+        Path(root) / "benchmark", size=size, seed=data_seed, sizes=sizes
+    )
     manifests = Path(root) / "manifests"
     prepare_domain_adaptation(
         str(manifests),
@@ -137,6 +139,22 @@ def reader_groups(readers, speech_path, speaker):
     }
 
 
+def item_scores(enhanced, clean, noisy):
+    """SI-SDRi (dB) and STOI of the estimate and of the input, trimmed to
+    their common length; STOI is NaN where pystoi cannot score the reference
+    (:func:`~speechbrain_srst.evaluation.stoi_or_nan`)."""
+    length = min(len(enhanced), len(clean), len(noisy))
+    enhanced, clean, noisy = (
+        np.asarray(signal[:length], dtype=np.float64)
+        for signal in (enhanced, clean, noisy)
+    )
+    return {
+        "si_sdri": float(si_sdr_numpy(enhanced, clean) - si_sdr_numpy(noisy, clean)),
+        "stoi": stoi_or_nan(clean, enhanced)[0],
+        "stoi_noisy": stoi_or_nan(clean, noisy)[0],
+    }
+
+
 @torch.no_grad()
 def score(model, entries, readers):
     """Per-item SI-SDRi (dB), STOI, noise family, language and reader groups."""
@@ -145,19 +163,13 @@ def score(model, entries, readers):
     for index in range(len(dataset)):
         item = dataset[index]
         entry = entries[dataset.ids[index]]
-        clean, noisy = item["clean"].numpy(), item["noisy"].numpy()
-        enhanced = model(item["noisy"][None])[0][0].numpy()
-        length = min(len(clean), len(enhanced))
-        clean, noisy, enhanced = clean[:length], noisy[:length], enhanced[:length]
-        gain = si_sdr_numpy(enhanced, clean) - si_sdr_numpy(noisy, clean)
+        enhanced = model(item["noisy"][None])[0][0]
         rows.append(
             {
                 "snr": entry["snr"],
                 "family": noise_family(entry["noise_source"]),
                 "language": entry["language"],
-                "si_sdri": float(gain),
-                "stoi": float(stoi(clean, enhanced, 16000)),
-                "stoi_noisy": float(stoi(clean, noisy, 16000)),
+                **item_scores(enhanced, item["clean"], item["noisy"]),
                 **reader_groups(readers, entry["speech_source"], entry["speaker"]),
             }
         )
@@ -169,7 +181,7 @@ def mean_of(rows, key, value):
     groups = defaultdict(list)
     for row in rows:
         groups[row[key]].append(row[value])
-    return {name: float(np.mean(values)) for name, values in sorted(groups.items())}
+    return {name: float(np.nanmean(values)) for name, values in sorted(groups.items())}
 
 
 def mean_by(rows, key):
@@ -178,20 +190,23 @@ def mean_by(rows, key):
 
 
 def by_reader(rows):
-    """STOI change and SI-SDRi per reader group: ``{group: {value: (...)}}``."""
-    for row in rows:
-        row["stoi_change"] = row["stoi"] - row["stoi_noisy"]
-    return {
-        group: {
+    """STOI change and SI-SDRi per reader group: ``{group: {value: {...}}}``."""
+    rows = [{**row, "stoi_change": row["stoi"] - row["stoi_noisy"]} for row in rows]
+    summary = {}
+    for group in ("pitch", "rate", "gender"):
+        grouped = [row for row in rows if group in row]
+        counts = Counter(row[group] for row in grouped)
+        stoi_change = mean_of(grouped, group, "stoi_change")
+        si_sdri = mean_by(grouped, group)
+        summary[group] = {
             value: {
-                "items": len([r for r in rows if r.get(group) == value]),
-                "stoi_change": mean_of(rows, group, "stoi_change")[value],
-                "si_sdri": mean_by(rows, group)[value],
+                "items": counts[value],
+                "stoi_change": stoi_change[value],
+                "si_sdri": si_sdri[value],
             }
-            for value in sorted({r[group] for r in rows if group in r})
+            for value in sorted(counts)
         }
-        for group in ("pitch", "rate", "gender")
-    }
+    return summary
 
 
 def channel_list(text):
@@ -297,6 +312,10 @@ def main(argv=None):
             "source_by_snr": mean_by(rows["source_test"], "snr"),
             "target_stoi_by_snr": mean_of(rows["target_test"], "snr", "stoi"),
             "noisy_stoi_by_snr": mean_of(rows["target_test"], "snr", "stoi_noisy"),
+            "stoi_undefined_items": sum(
+                bool(np.isnan(row["stoi"]) or np.isnan(row["stoi_noisy"]))
+                for row in rows["target_test"]
+            ),
             "by_reader": by_reader(rows["target_test"]),
             "parameters": parameters,
             "train_seconds": seconds,
@@ -312,7 +331,9 @@ def main(argv=None):
     )
     out.write_text(json.dumps({"settings": settings, **results}, indent=2))
     for name, result in results.items():
-        print(f"\n{name}: STOI on the target test set (model / noisy input)")
+        undefined = result["stoi_undefined_items"]
+        left_out = f"; {undefined} items left out, STOI undefined" if undefined else ""
+        print(f"\n{name}: STOI on the target test set (model / noisy input{left_out})")
         for snr, value in result["target_stoi_by_snr"].items():
             noisy = result["noisy_stoi_by_snr"][snr]
             print(f"  {snr:+.0f} dB: {value:.3f} / {noisy:.3f} ({value - noisy:+.3f})")

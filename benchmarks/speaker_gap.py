@@ -39,18 +39,17 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from hyperpyyaml import load_hyperpyyaml
-from pystoi import stoi
 
 import speechbrain_srst.benchmark.build as build
 from speechbrain_srst.benchmark.speech import SOURCE_PROSODY, TARGET_PROSODY
 from speechbrain_srst.data.datasets import StoredMixtureDataset, load_manifest
-from speechbrain_srst.data.prepare import prepare_domain_adaptation
-from speechbrain_srst.evaluation import si_sdr_numpy
 from speechbrain_srst.inference.enhancer import SRSTEnhancer
 from speechbrain_srst.inference.loading import check_model_folder
 
-RECIPE = Path(__file__).resolve().parents[1] / "recipes/DNS/domain_adaptation"
+# benchmarks/ is on the path when this script runs: the regime script's data
+# preparation and per-item scores are shared, not copied.
+from benchmark_regime import item_scores, prepare  # isort: skip
+
 VARIANTS = ("as_is", "pitch", "rate", "range", "prosody", "flat_channel")
 
 
@@ -76,21 +75,10 @@ def target_speakers_like_source(variant):
 
 
 def build_variant(root, variant, size, data_seed):
-    """Builds one variant's benchmark and manifests; returns the manifests."""
-    with open(RECIPE / "hparams/supervised.yaml") as handle:
-        hparams = load_hyperpyyaml(handle, {"benchmark_size": size})
+    """Builds one variant's benchmark and manifests; returns the manifest
+    folder and the test SNRs."""
     with target_speakers_like_source(variant) as sizes:
-        folders = build.build_benchmark(
-            root / "benchmark", size=size, seed=data_seed, sizes=sizes
-        )
-    manifests = root / "manifests"
-    prepare_domain_adaptation(
-        str(manifests),
-        **folders,
-        **hparams["prepare_sizes"][size],
-        test_snrs=tuple(hparams["test_snrs"]),
-        seed=data_seed,
-    )
+        manifests, hparams = prepare(root, size, data_seed, sizes)
     return manifests, hparams["test_snrs"]
 
 
@@ -103,13 +91,14 @@ def score(enhancer, manifest):
     for index in range(len(dataset)):
         item = dataset[index]
         enhanced = enhancer.enhance_batch(item["noisy"][None], torch.ones(1))[0]
-        length = min(len(item["clean"]), len(enhanced))
-        clean = item["clean"][:length].numpy()
-        noisy = item["noisy"][:length].numpy()
-        enhanced = enhanced[:length].numpy()
-        changes.append(stoi(clean, enhanced, 16000) - stoi(clean, noisy, 16000))
-        gains.append(si_sdr_numpy(enhanced, clean) - si_sdr_numpy(noisy, clean))
-    return {"stoi_change": float(np.mean(changes)), "si_sdri": float(np.mean(gains))}
+        scores = item_scores(enhanced, item["clean"], item["noisy"])
+        changes.append(scores["stoi"] - scores["stoi_noisy"])
+        gains.append(scores["si_sdri"])
+    return {
+        "stoi_change": float(np.nanmean(changes)),
+        "stoi_undefined_items": int(np.isnan(changes).sum()),
+        "si_sdri": float(np.mean(gains)),
+    }
 
 
 def main(argv=None):

@@ -193,13 +193,36 @@ def is_silent(signal):
     return bool(np.sqrt(np.mean((signal - np.mean(signal)) ** 2)) <= SILENT_RMS)
 
 
-def _stoi(clean, enhanced, sample_rate):
+def stoi_or_nan(clean, enhanced, sample_rate=16000):
     """STOI, or NaN with the reason where pystoi cannot score the reference.
 
     pystoi drops the frames 40 dB below the loudest one and, when fewer than
     30 frames (about 0.4 s of speech at its 10 kHz) are left, warns and
     returns 1e-5, which would read as "unintelligible". That warning (or any
     other) turns the value into NaN with its message.
+
+    Arguments
+    ---------
+    clean, enhanced : numpy.ndarray
+        Reference and estimate, 1-D, same length.
+    sample_rate : int
+        Their sample rate (Hz).
+
+    Returns
+    -------
+    value : float
+        STOI (0-1), or NaN.
+    error : str
+        ``""``, or why the value is NaN.
+
+    Example
+    -------
+    >>> clean = np.random.default_rng(0).standard_normal(16000) * np.hanning(16000)
+    >>> stoi_or_nan(clean, clean)
+    (1.0, '')
+    >>> value, error = stoi_or_nan(clean[:4000], clean[:4000])
+    >>> value, error[:14]
+    (nan, 'STOI undefined')
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -278,7 +301,7 @@ def compute_metrics(enhanced, clean, noisy, sample_rate=16000):
         scores["pesq_error"] = "estimate is silent: PESQ cannot score it"
     else:
         scores["pesq"], scores["pesq_error"] = _pesq(clean, enhanced, sample_rate)
-    scores["stoi"], scores["stoi_error"] = _stoi(clean, enhanced, sample_rate)
+    scores["stoi"], scores["stoi_error"] = stoi_or_nan(clean, enhanced, sample_rate)
     scores["si_sdr"] = si_sdr_numpy(enhanced, clean)
     if is_silent(noisy):
         scores["si_sdr_error"] = "input is silent: no SI-SDR improvement defined"
