@@ -189,9 +189,14 @@ def mean_by(rows, key):
     return mean_of(rows, key, "si_sdri")
 
 
+def stoi_changes(rows):
+    """Copies of the rows with ``stoi_change`` (model minus noisy input)."""
+    return [{**row, "stoi_change": row["stoi"] - row["stoi_noisy"]} for row in rows]
+
+
 def by_reader(rows):
     """STOI change and SI-SDRi per reader group: ``{group: {value: {...}}}``."""
-    rows = [{**row, "stoi_change": row["stoi"] - row["stoi_noisy"]} for row in rows]
+    rows = stoi_changes(rows)
     summary = {}
     for group in ("pitch", "rate", "gender"):
         grouped = [row for row in rows if group in row]
@@ -301,10 +306,12 @@ def main(argv=None):
                 path = manifests / f"{test}_snr{snr}.json"
                 if path.is_file():
                     rows[test] += score(model, load_manifest(path), readers)
+        at_0db = [r for r in rows["target_test"] if r["snr"] == 0]
         results[name] = {
             "target_by_snr": mean_by(rows["target_test"], "snr"),
-            "target_by_family_0db": mean_by(
-                [r for r in rows["target_test"] if r["snr"] == 0], "family"
+            "target_by_family_0db": mean_by(at_0db, "family"),
+            "target_stoi_change_by_family_0db": mean_of(
+                stoi_changes(at_0db), "family", "stoi_change"
             ),
             "target_by_language": mean_by(rows["target_test"], "language"),
             "english": float(np.mean([r["si_sdri"] for r in rows["english_test"]])),
@@ -359,10 +366,12 @@ def main(argv=None):
         s, o = src["target_by_snr"][snr], ora["target_by_snr"][snr]
         ratio = f"{s / o:5.2f}" if o > 0 else "  n/a (oracle <= 0)"
         print(f"  {snr:+.0f} dB: source {s:6.2f}  oracle {o:6.2f}  ratio {ratio}")
-    print("Per family at 0 dB: source / oracle")
+    print("Per family at 0 dB: SI-SDRi source / oracle, STOI change source / oracle")
     for family, value in src["target_by_family_0db"].items():
         print(
             f"  {family:16s} {value:6.2f} / {ora['target_by_family_0db'][family]:6.2f}"
+            f"   {src['target_stoi_change_by_family_0db'][family]:+.3f} / "
+            f"{ora['target_stoi_change_by_family_0db'][family]:+.3f}"
         )
     print("Per language (all SNRs): source / oracle")
     for language, value in src["target_by_language"].items():

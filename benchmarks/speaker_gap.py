@@ -32,7 +32,6 @@ Authors
 """
 
 import argparse
-import contextlib
 import json
 import time
 from pathlib import Path
@@ -41,7 +40,6 @@ import numpy as np
 import torch
 
 import speechbrain_srst.benchmark.build as build
-from speechbrain_srst.benchmark.speech import SOURCE_PROSODY, TARGET_PROSODY
 from speechbrain_srst.data.datasets import StoredMixtureDataset, load_manifest
 from speechbrain_srst.inference.enhancer import SRSTEnhancer
 from speechbrain_srst.inference.loading import check_model_folder
@@ -53,32 +51,27 @@ from benchmark_regime import item_scores, prepare  # isort: skip
 VARIANTS = ("as_is", "pitch", "rate", "range", "prosody", "flat_channel")
 
 
-@contextlib.contextmanager
-def target_speakers_like_source(variant):
-    """Draws the target readers' prosody settings named by ``variant`` from
-    the source intervals while the context is open; yields size overrides."""
+def variant_sizes(variant):
+    """The benchmark fields that make the non-English readers like the source
+    readers in what ``variant`` names (see the module docstring)."""
+    if variant == "flat_channel":
+        return {"target_channel_strength": 1e-6}
     settings = {
         "pitch": ["pitch"],
         "rate": ["rate"],
         "range": ["range"],
         "prosody": ["pitch", "rate", "range"],
     }.get(variant, [])
-    prosody = dict(TARGET_PROSODY)
-    for setting in settings:
-        prosody[setting] = SOURCE_PROSODY[setting]
-    saved = build.TARGET_PROSODY
-    build.TARGET_PROSODY = prosody
-    try:
-        yield {"target_channel_strength": 1e-6} if variant == "flat_channel" else {}
-    finally:
-        build.TARGET_PROSODY = saved
+    source = build.resolve_config("default")["source_prosody"]
+    if not settings:
+        return {}
+    return {"target_prosody": {setting: source[setting] for setting in settings}}
 
 
 def build_variant(root, variant, size, data_seed):
     """Builds one variant's benchmark and manifests; returns the manifest
     folder and the test SNRs."""
-    with target_speakers_like_source(variant) as sizes:
-        manifests, hparams = prepare(root, size, data_seed, sizes)
+    manifests, hparams = prepare(root, size, data_seed, variant_sizes(variant))
     return manifests, hparams["test_snrs"]
 
 

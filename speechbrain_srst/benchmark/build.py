@@ -5,16 +5,19 @@ the real ones, so that the corpus preparation of this package
 (``speechbrain_srst.data.prepare``) runs on them unchanged:
 
 * source speech, LibriSpeech layout: English eSpeak NG speakers (standard
-  variants m1-m7 and f1-f5, moderate prosody), subsets ``train-clean-100``,
-  ``dev-clean`` and ``test-clean`` with disjoint speakers, FLAC files and
-  ``<spk>-<chap>.trans.txt`` transcripts;
+  variants m1-m7 and f1-f5, moderate rate, pitch as varied as LibriSpeech
+  readers'), subsets ``train-clean-100``, ``dev-clean`` and ``test-clean``
+  with disjoint speakers, FLAC files and ``<spk>-<chap>.trans.txt``
+  transcripts;
 * source noise, WHAM! layout: two-channel urban scenes, babble of background
-  talkers with voices of their own among traffic, wind, ventilation, clatter
-  and distant music (:mod:`speechbrain_srst.benchmark.source_noise`), in
-  ``tr``, ``cv``, ``tt``;
+  talkers with voices of their own among traffic, wind, ventilation,
+  clatter, distant music and passing footsteps
+  (:mod:`speechbrain_srst.benchmark.source_noise`), in ``tr``, ``cv``,
+  ``tt``;
 * target speech, DNS-Challenge layout: French, German, Italian, Russian,
   Spanish (M-AILABS trees) and Mandarin (THCHS-30 tree) read by other voice
-  variants with slower or faster, lower or higher, more varied prosody, each
+  variants with slower or faster, lower or higher, more varied prosody
+  (``target_prosody``, just outside the source's ``source_prosody``), each
   reader with a recording channel of their own (band limits, tilt, a
   resonance); English read speech (``read_speech``) by source-like readers,
   as LibriVox and LibriSpeech are alike;
@@ -54,6 +57,7 @@ from speechbrain_srst.benchmark.dsp import (
 )
 from speechbrain_srst.benchmark.source_noise import make_source_noise
 from speechbrain_srst.benchmark.speech import (
+    PROSODY_SETTINGS,
     SOURCE_ENGLISH_VOICES,
     SOURCE_PROSODY,
     SOURCE_VARIANTS,
@@ -70,12 +74,15 @@ from speechbrain_srst.benchmark.target_noise import (
 
 logger = logging.getLogger(__name__)
 
-BENCHMARK_VERSION = 6
+BENCHMARK_VERSION = 7
 """2: without the crashing "rob" variant; 3: 96 DNS noises; 4: urban WHAM!-like
 scenes, source-like English DNS readers, target recording channels; 5: the
 non-English readers' prosody of version 3 again (wider settings crash eSpeak);
 6: babble talkers beyond the room's critical distance, 30 readers (3 test
-readers) per DNS language at the default size."""
+readers) per DNS language at the default size; 7: source-like readers with
+eSpeak NG pitch 25-75 (was 38-62), the other readers' prosody just outside
+the source's (``target_prosody``), passing footsteps among the WHAM!-like
+scene sources, and the prosody intervals as fields of the configuration."""
 SAMPLE_RATE = 16000
 RECORD_NAME = "benchmark.json"
 LIBRISPEECH_SUBSETS = ("train-clean-100", "dev-clean", "test-clean")
@@ -115,6 +122,8 @@ BENCHMARK_SIZES = {
         "noise_seconds": [3.0, 4.0],
         "babble_talkers": [3, 8],
         "target_channel_strength": 1.0,
+        "source_prosody": SOURCE_PROSODY,
+        "target_prosody": TARGET_PROSODY,
     },
     # Enough for a real experiment on 2 CPU cores in about half an hour.
     "default": {
@@ -140,6 +149,11 @@ BENCHMARK_SIZES = {
         "noise_seconds": [4.0, 8.0],
         "babble_talkers": [3, 10],
         "target_channel_strength": 1.0,
+        # eSpeak NG prosody intervals of the source-like readers (LibriSpeech,
+        # DNS English) and of the other DNS readers: {setting: [[low, high],
+        # ...]}, one interval drawn per reader, then a value in it.
+        "source_prosody": SOURCE_PROSODY,
+        "target_prosody": TARGET_PROSODY,
     },
 }
 
@@ -188,7 +202,41 @@ def resolve_config(size="smoke", sizes=None):
     unknown = set(config["target_folders"]) - set(TARGET_FOLDERS)
     if unknown:
         raise ValueError(f"unknown target folders {sorted(unknown)}")
+    for key in ("source_prosody", "target_prosody"):
+        _check_prosody(key, config[key])
     return json.loads(json.dumps(config))
+
+
+# eSpeak NG's accepted settings: rate in words per minute, pitch and range
+# 0-100 (values near the ends of pitch and range crash it, see speech.py).
+PROSODY_LIMITS = {"rate": (80, 450), "pitch": (0, 100), "range": (0, 100)}
+
+
+def _check_prosody(key, prosody):
+    """Raises ValueError unless ``prosody`` maps each of rate, pitch and
+    range to a non-empty list of integer intervals within eSpeak's limits."""
+    if not isinstance(prosody, dict) or set(prosody) != set(PROSODY_SETTINGS):
+        found = sorted(prosody) if isinstance(prosody, dict) else type(prosody)
+        raise ValueError(
+            f"benchmark field {key!r} must map exactly {list(PROSODY_SETTINGS)} "
+            f"to lists of [low, high] intervals; found {found}"
+        )
+    for setting, intervals in prosody.items():
+        lowest, highest = PROSODY_LIMITS[setting]
+        valid = isinstance(intervals, (list, tuple)) and len(intervals) > 0
+        for interval in intervals if valid else ():
+            valid = valid and (
+                isinstance(interval, (list, tuple))
+                and len(interval) == 2
+                and all(isinstance(v, int) for v in interval)
+                and lowest <= interval[0] <= interval[1] <= highest
+            )
+        if not valid:
+            raise ValueError(
+                f"benchmark field {key!r}: {setting} must be a non-empty list of "
+                f"integer [low, high] intervals within {lowest}-{highest}; "
+                f"found {intervals!r}"
+            )
 
 
 def benchmark_paths(root):
@@ -366,7 +414,7 @@ def _build_librispeech(folder, config, seed, tally):
         "en",
         SOURCE_ENGLISH_VOICES,
         SOURCE_VARIANTS,
-        SOURCE_PROSODY,
+        config["source_prosody"],
     )
     ids = _distinct(lambda: int(rng.integers(14, 9000)), len(speakers))
     speaker_lines = [";ID  |SEX| SUBSET           |MINUTES| NAME"]
@@ -447,7 +495,7 @@ def _target_speakers(config, seed, dns_folder_name):
         language,
         voices,
         SOURCE_VARIANTS if source_like else TARGET_VARIANTS,
-        SOURCE_PROSODY if source_like else TARGET_PROSODY,
+        config["source_prosody" if source_like else "target_prosody"],
     )
     strength = 0.0 if source_like else config["target_channel_strength"]
     channels = [draw_channel(rng, strength) for _ in speakers]
@@ -466,7 +514,7 @@ def _target_speakers(config, seed, dns_folder_name):
     return list(zip(speakers, names, levels, channels, strict=True)), rng
 
 
-def target_readers(size="default", seed=0):
+def target_readers(size="default", seed=0, sizes=None):
     """The DNS-like readers a benchmark build draws, with their voice settings.
 
     The same draw as the build itself (same seed, same order), so that an
@@ -479,6 +527,8 @@ def target_readers(size="default", seed=0):
         Benchmark size, as for :func:`build_benchmark`.
     seed : int
         The build's data seed.
+    sizes : dict or None
+        Fields overriding the size, as for :func:`build_benchmark`.
 
     Returns
     -------
@@ -500,7 +550,7 @@ def target_readers(size="default", seed=0):
     >>> sorted(reader)[:4]
     ['channel', 'gender', 'language', 'pitch']
     """
-    config = resolve_config(size)
+    config = resolve_config(size, sizes)
     readers = {}
     for folder in config["target_folders"]:
         speakers, _ = _target_speakers(config, seed, folder)

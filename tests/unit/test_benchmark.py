@@ -290,6 +290,73 @@ def test_resolve_config_rejects_unknown_names():
     assert resolve_config({"dns_noise_files": 5})["dns_noise_files"] == 5
 
 
+@pytest.mark.parametrize(
+    "prosody, culprit",
+    [
+        ({"ptich": [[20, 30]]}, "ptich"),  # a typo adds a setting
+        ({"pitch": [[30, 20]]}, "pitch"),  # low above high
+        ({"pitch": [[20, 101]]}, "pitch"),  # beyond eSpeak's 0-100
+        ({"rate": [[50, 70]]}, "rate"),  # eSpeak's slowest is 80
+        ({"range": []}, "range"),  # nothing to draw from
+        ({"pitch": [[20.5, 30]]}, "pitch"),  # eSpeak takes integers
+        ({"pitch": [20, 30]}, "pitch"),  # an interval, not a list of them
+    ],
+)
+def test_prosody_fields_are_checked(prosody, culprit):
+    """A wrong prosody override stops the build with the field and setting
+    named, before any file is written."""
+    for field in ("source_prosody", "target_prosody"):
+        with pytest.raises(ValueError, match=field) as error:
+            resolve_config("smoke", {field: prosody})
+        assert culprit in str(error.value)
+
+
+def test_prosody_overrides_reach_the_readers():
+    """``target_prosody`` sets the non-English readers' intervals and
+    ``source_prosody`` the source-like ones; a partial override keeps the
+    other settings."""
+    from speechbrain_srst.benchmark.build import SOURCE_LIKE_FOLDERS, target_readers
+    from speechbrain_srst.benchmark.speech import SOURCE_PROSODY, TARGET_PROSODY
+
+    config = resolve_config("default")
+    assert config["target_prosody"]["rate"] == [list(i) for i in TARGET_PROSODY["rate"]]
+    assert config["source_prosody"]["pitch"] == [
+        list(i) for i in SOURCE_PROSODY["pitch"]
+    ]
+    sizes = {
+        "target_prosody": {"pitch": [[50, 50]]},
+        "source_prosody": {"rate": [[99, 99]]},
+    }
+    readers = target_readers("smoke", seed=0, sizes=sizes)
+    for (folder, _), reader in readers.items():
+        if folder in SOURCE_LIKE_FOLDERS:
+            assert reader["rate"] == 99
+            assert any(
+                lo <= reader["pitch"] <= hi for lo, hi in SOURCE_PROSODY["pitch"]
+            )
+        else:
+            assert reader["pitch"] == 50
+            assert any(lo <= reader["rate"] <= hi for lo, hi in TARGET_PROSODY["rate"])
+    assert resolve_config("smoke", sizes)["target_prosody"]["range"] == [
+        list(i) for i in TARGET_PROSODY["range"]
+    ]
+
+
+def test_source_scenes_can_hold_passing_footsteps():
+    """Footsteps are one of the scene sources: impulsive (a crest factor far
+    above noise's), mostly below 1 kHz, and a pure function of the seed."""
+    from speechbrain_srst.benchmark.source_noise import URBAN_SOURCES, passing_footsteps
+
+    assert "footsteps" in URBAN_SOURCES
+    steps = passing_footsteps(np.random.default_rng(3), 5 * 16000)
+    assert np.isclose(np.std(steps), 1.0)
+    assert np.max(np.abs(steps)) > 6.0  # Gaussian noise: about 4.4 over 80,000 samples
+    spectrum = np.abs(np.fft.rfft(steps)) ** 2
+    below_1k = spectrum[: 5 * 1000].sum() / spectrum.sum()
+    assert below_1k > 0.6, below_1k
+    assert np.array_equal(steps, passing_footsteps(np.random.default_rng(3), 5 * 16000))
+
+
 def test_espeak_is_reproducible_and_strict():
     first = synthesize("bonjour tout le monde", voice="fr+m3", seed=3)
     synthesize("etwas ganz anderes", voice="de+f2", rate=200)

@@ -55,3 +55,27 @@ def test_speaker_gap_refuses_an_unknown_variant(tmp_path, capsys):
             ["--model", str(tmp_path), "--root", str(tmp_path), "--variants", "x"]
         )
     assert "unknown variants ['x']" in capsys.readouterr().err
+
+
+def test_speaker_gap_variants_take_the_source_intervals():
+    """Each variant makes the named settings of the non-English readers the
+    source readers' and leaves the rest as built."""
+    from speechbrain_srst.benchmark.build import resolve_config
+
+    built = resolve_config("default")
+    assert speaker_gap.variant_sizes("as_is") == {}
+    assert speaker_gap.variant_sizes("flat_channel") == {
+        "target_channel_strength": 1e-6
+    }
+    for variant, settings in [
+        ("pitch", ["pitch"]),
+        ("rate", ["rate"]),
+        ("range", ["range"]),
+        ("prosody", ["pitch", "rate", "range"]),
+    ]:
+        config = resolve_config("default", speaker_gap.variant_sizes(variant))
+        for setting in ("pitch", "rate", "range"):
+            expected = built[
+                "source_prosody" if setting in settings else "target_prosody"
+            ]
+            assert config["target_prosody"][setting] == expected[setting], variant
