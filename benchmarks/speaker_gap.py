@@ -51,9 +51,10 @@ from benchmark_regime import item_scores, prepare  # isort: skip
 VARIANTS = ("as_is", "pitch", "rate", "range", "prosody", "flat_channel")
 
 
-def variant_sizes(variant):
-    """The benchmark fields that make the non-English readers like the source
-    readers in what ``variant`` names (see the module docstring)."""
+def variant_sizes(variant, size="default"):
+    """The benchmark fields that make the non-English readers of a ``size``
+    build like its source readers in what ``variant`` names (see the module
+    docstring)."""
     if variant == "flat_channel":
         return {"target_channel_strength": 1e-6}
     settings = {
@@ -62,7 +63,7 @@ def variant_sizes(variant):
         "range": ["range"],
         "prosody": ["pitch", "rate", "range"],
     }.get(variant, [])
-    source = build.resolve_config("default")["source_prosody"]
+    source = build.resolve_config(size)["source_prosody"]
     if not settings:
         return {}
     return {"target_prosody": {setting: source[setting] for setting in settings}}
@@ -71,7 +72,7 @@ def variant_sizes(variant):
 def build_variant(root, variant, size, data_seed):
     """Builds one variant's benchmark and manifests; returns the manifest
     folder and the test SNRs."""
-    manifests, hparams = prepare(root, size, data_seed, variant_sizes(variant))
+    manifests, hparams = prepare(root, size, data_seed, variant_sizes(variant, size))
     return manifests, hparams["test_snrs"]
 
 
