@@ -271,6 +271,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     start = time.time()
+    if args.size == "smoke":
+        print(
+            "Smoke size: the numbers below are meaningless (a few training "
+            "mixtures and test utterances); it only checks that the script runs."
+        )
     manifests, hparams = prepare(args.root, args.size, args.data_seed)
     readers = target_readers(args.size, args.data_seed)
     print(f"data ready in {time.time() - start:.0f} s")

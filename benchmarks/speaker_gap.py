@@ -54,7 +54,15 @@ VARIANTS = ("as_is", "pitch", "rate", "range", "prosody", "flat_channel")
 def variant_sizes(variant, size="default"):
     """The benchmark fields that make the non-English readers of a ``size``
     build like its source readers in what ``variant`` names (see the module
-    docstring)."""
+    docstring).
+
+    A setting's source intervals are repeated to as many intervals as the
+    target has: a reader draws an interval, then a value in it, and numpy
+    draws nothing for a choice among one interval, so a shorter list would
+    shift every later draw of the build (other readers, texts, channels).
+    With as many intervals, every variant draws the same readers as
+    ``as_is``.
+    """
     if variant == "flat_channel":
         return {"target_channel_strength": 1e-6}
     settings = {
@@ -63,10 +71,19 @@ def variant_sizes(variant, size="default"):
         "range": ["range"],
         "prosody": ["pitch", "rate", "range"],
     }.get(variant, [])
-    source = build.resolve_config(size)["source_prosody"]
+    config = build.resolve_config(size)
+    source, target = config["source_prosody"], config["target_prosody"]
     if not settings:
         return {}
-    return {"target_prosody": {setting: source[setting] for setting in settings}}
+    return {
+        "target_prosody": {
+            setting: [
+                source[setting][i % len(source[setting])]
+                for i in range(len(target[setting]))
+            ]
+            for setting in settings
+        }
+    }
 
 
 def build_variant(root, variant, size, data_seed):
@@ -147,7 +164,9 @@ def main(argv=None):
                 flush=True,
             )
     settings = {**vars(args), "model": str(model)}
-    out = Path(args.root) / f"speaker_gap_{args.size}_seed{args.data_seed}.json"
+    out = Path(args.root) / (
+        f"speaker_gap_{args.size}_seed{args.data_seed}_{'+'.join(variants)}.json"
+    )
     out.write_text(json.dumps({"settings": settings, **results}, indent=2))
     print(f"results in {out}")
     return results

@@ -17,7 +17,7 @@ the real ones, so that the corpus preparation of this package
 * target speech, DNS-Challenge layout: French, German, Italian, Russian,
   Spanish (M-AILABS trees) and Mandarin (THCHS-30 tree) read by other voice
   variants with slower or faster, lower or higher, more varied prosody
-  (``target_prosody``, just outside the source's ``source_prosody``), each
+  (``target_prosody``, at the edges of the source's ``source_prosody``), each
   reader with a recording channel of their own (band limits, tilt, a
   resonance); English read speech (``read_speech``) by source-like readers,
   as LibriVox and LibriSpeech are alike;
@@ -37,6 +37,7 @@ Authors
 
 import argparse
 import copy
+import difflib
 import json
 import logging
 import os
@@ -80,8 +81,8 @@ scenes, source-like English DNS readers, target recording channels; 5: the
 non-English readers' prosody of version 3 again (wider settings crash eSpeak);
 6: babble talkers beyond the room's critical distance, 30 readers (3 test
 readers) per DNS language at the default size; 7: source-like readers with
-eSpeak NG pitch 25-75 (was 38-62), the other readers' prosody just outside
-the source's (``target_prosody``), passing footsteps among the WHAM!-like
+eSpeak NG pitch 25-75 (was 38-62), the other readers' prosody at the edges
+of the source's (``target_prosody``), passing footsteps among the WHAM!-like
 scene sources, and the prosody intervals as fields of the configuration."""
 SAMPLE_RATE = 16000
 RECORD_NAME = "benchmark.json"
@@ -194,8 +195,18 @@ def resolve_config(size="smoke", sizes=None):
         config = resolve_config("smoke", size)
     for key, value in (sizes or {}).items():
         if key not in config:
-            raise ValueError(f"unknown benchmark field {key!r}")
+            raise ValueError(
+                f"unknown benchmark field {key!r}{_did_you_mean(key, config)}; "
+                f"known: {', '.join(sorted(config))}"
+            )
         if isinstance(config[key], dict) and isinstance(value, dict):
+            for part in value:
+                if part not in config[key]:
+                    raise ValueError(
+                        f"benchmark field {key!r} has no {part!r}"
+                        f"{_did_you_mean(part, config[key])}; known: "
+                        f"{', '.join(config[key])}"
+                    )
             config[key].update(value)
         else:
             config[key] = copy.deepcopy(value)
@@ -207,36 +218,62 @@ def resolve_config(size="smoke", sizes=None):
     return json.loads(json.dumps(config))
 
 
-# eSpeak NG's accepted settings: rate in words per minute, pitch and range
-# 0-100 (values near the ends of pitch and range crash it, see speech.py).
-PROSODY_LIMITS = {"rate": (80, 450), "pitch": (0, 100), "range": (0, 100)}
+def _did_you_mean(name, known):
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+PROSODY_LIMITS = {"rate": (120, 220), "pitch": (12, 88), "range": (30, 95)}
+"""The eSpeak NG settings stress-tested without a crash (rate in words per
+minute; pitch and range 0-100). libespeak-ng crashes the process
+(segmentation fault, no Python error) beyond them on some sentences, e.g.
+pitch 8 with range 98 (see speech.py), so a build refuses them."""
 
 
 def _check_prosody(key, prosody):
     """Raises ValueError unless ``prosody`` maps each of rate, pitch and
-    range to a non-empty list of integer intervals within eSpeak's limits."""
-    if not isinstance(prosody, dict) or set(prosody) != set(PROSODY_SETTINGS):
-        found = sorted(prosody) if isinstance(prosody, dict) else type(prosody)
+    range to a non-empty list of integer [low, high] intervals (low <= high)
+    within :data:`PROSODY_LIMITS`."""
+    if not isinstance(prosody, dict):
         raise ValueError(
-            f"benchmark field {key!r} must map exactly {list(PROSODY_SETTINGS)} "
-            f"to lists of [low, high] intervals; found {found}"
+            f"benchmark field {key!r} must be a dict {{setting: [[low, high], "
+            f"...]}} of the settings {list(PROSODY_SETTINGS)}; found {prosody!r}"
+        )
+    missing = [setting for setting in PROSODY_SETTINGS if setting not in prosody]
+    unknown = [setting for setting in prosody if setting not in PROSODY_SETTINGS]
+    if missing or unknown:
+        raise ValueError(
+            f"benchmark field {key!r}: unknown settings {unknown}, missing "
+            f"{missing}; it takes exactly {list(PROSODY_SETTINGS)}"
         )
     for setting, intervals in prosody.items():
         lowest, highest = PROSODY_LIMITS[setting]
-        valid = isinstance(intervals, (list, tuple)) and len(intervals) > 0
-        for interval in intervals if valid else ():
-            valid = valid and (
+        where = f"benchmark field {key!r}, {setting}"
+        shape = (
+            f"{where} must be a non-empty list of integer [low, high] intervals, "
+            f"e.g. [[{lowest}, {highest}]]; found {intervals!r}"
+        )
+        if not isinstance(intervals, (list, tuple)) or not intervals:
+            raise ValueError(shape)
+        for interval in intervals:
+            if not (
                 isinstance(interval, (list, tuple))
                 and len(interval) == 2
-                and all(isinstance(v, int) for v in interval)
-                and lowest <= interval[0] <= interval[1] <= highest
-            )
-        if not valid:
-            raise ValueError(
-                f"benchmark field {key!r}: {setting} must be a non-empty list of "
-                f"integer [low, high] intervals within {lowest}-{highest}; "
-                f"found {intervals!r}"
-            )
+                and all(
+                    isinstance(v, int) and not isinstance(v, bool) for v in interval
+                )
+            ):
+                raise ValueError(shape)
+            low, high = interval
+            if low > high:
+                raise ValueError(f"{where}: interval {list(interval)} has low > high")
+            if low < lowest or high > highest:
+                raise ValueError(
+                    f"{where}: interval {list(interval)} is outside "
+                    f"{lowest}-{highest}, the settings stress-tested without a "
+                    "crash of libespeak-ng (beyond them it can kill the "
+                    "process with a segmentation fault)"
+                )
 
 
 def benchmark_paths(root):
@@ -574,7 +611,7 @@ def _build_dns_language(clean_folder, config, seed, dns_folder_name, tally):
     _, _, layout, locale = TARGET_FOLDERS[dns_folder_name]
     speakers, rng = _target_speakers(config, seed, dns_folder_name)
     base = os.path.join(clean_folder, dns_folder_name)
-    part = f"DNS/clean/{dns_folder_name}"
+    part = f"DNS/datasets/clean/{dns_folder_name}"
     for speaker, name, level_db, channel in speakers:
         if layout == "mailabs":
             book = _ascii_name(rng, int(rng.integers(1, 4)))
@@ -614,7 +651,7 @@ def _build_dns_noise(noise_folder, config, seed, tally):
         family = families[i % len(families)]
         noise, kind = make_target_noise(rng, family, rng.uniform(low, high))
         path = os.path.join(noise_folder, f"{kind}_{i:04d}.wav")
-        tally.add(f"DNS/noise/{family}", _write_audio(path, noise))
+        tally.add(f"DNS/datasets/noise/{family}", _write_audio(path, noise))
 
 
 # --------------------------------------------------------------------------
@@ -723,7 +760,7 @@ def main(argv=None):
     >>> with contextlib.redirect_stdout(io.StringIO()) as out:
     ...     record = main(["--root", root, "--size", "smoke",
     ...                    "--override", json.dumps(tiny)])
-    >>> record["summary"]["DNS/clean/read_speech"]["files"]
+    >>> record["summary"]["DNS/datasets/clean/read_speech"]["files"]
     1
     >>> shutil.rmtree(root)
     """
@@ -732,12 +769,31 @@ def main(argv=None):
     )
     parser.add_argument("--root", required=True, help="output folder")
     parser.add_argument("--size", default="smoke", choices=sorted(BENCHMARK_SIZES))
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--override", default=None, help="JSON dict of fields overriding the size"
+        "--seed",
+        type=int,
+        default=0,
+        help="data seed, >= 0 (the recipe's data_seed is 1234)",
+    )
+    parser.add_argument(
+        "--override",
+        default=None,
+        help='JSON dict of fields overriding the size, e.g. \'{"wham_files": '
+        '{"tr": 10}, "target_prosody": {"pitch": [[20, 30], [70, 80]]}}\'',
     )
     args = parser.parse_args(argv)
-    sizes = json.loads(args.override) if args.override else None
+    if args.seed < 0:
+        parser.error(f"--seed must be >= 0, not {args.seed}")
+    try:
+        sizes = json.loads(args.override) if args.override else None
+    except json.JSONDecodeError as error:
+        parser.error(f"--override is not valid JSON ({error}): {args.override}")
+    try:
+        if sizes is not None and not isinstance(sizes, dict):
+            raise ValueError(f"a JSON object is needed, not {args.override!r}")
+        resolve_config(args.size, sizes)
+    except ValueError as error:  # json.JSONDecodeError is a ValueError
+        parser.error(f"--override: {error}")
     start = time.time()
     paths = build_benchmark(args.root, args.size, args.seed, sizes)
     seconds = time.time() - start

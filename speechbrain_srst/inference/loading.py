@@ -59,7 +59,9 @@ def check_model_folder(source, hparams_file="hyperparams.yaml"):
     Raises
     ------
     FileNotFoundError
-        When ``source`` is not a folder, holds no ``hparams_file``, or its
+        When ``source`` is a file (e.g. the ``model.ckpt`` inside the
+        folder: the message names the folder) or not a folder, holds no
+        ``hparams_file``, or its
         ``hparams_file`` is not a model's (no ``pretrainer``: a recipe stage
         folder); the message names the path and, for a stage folder, its
         ``model`` subfolder. Nothing is built or written.
@@ -72,6 +74,11 @@ def check_model_folder(source, hparams_file="hyperparams.yaml"):
     FileNotFoundError: Model folder not found: /no/such/model ...
     """
     folder = Path(os.fspath(source)).expanduser()
+    if folder.is_file():
+        raise FileNotFoundError(
+            f"{source} is a file, not a model folder; give the folder that "
+            f"holds it and {hparams_file}: {folder.parent}"
+        )
     if not folder.is_dir():
         raise FileNotFoundError(
             f"Model folder not found: {source} (SRSTEnhancer only loads local "

@@ -300,6 +300,9 @@ def test_resolve_config_rejects_unknown_names():
         ({"range": []}, "range"),  # nothing to draw from
         ({"pitch": [[20.5, 30]]}, "pitch"),  # eSpeak takes integers
         ({"pitch": [20, 30]}, "pitch"),  # an interval, not a list of them
+        ({"pitch": [[False, True]]}, "pitch"),  # booleans are not settings
+        ({"pitch": [[5, 50]]}, "segmentation fault"),  # eSpeak crashes there
+        ({"range": [[60, 50]]}, "low > high"),
     ],
 )
 def test_prosody_fields_are_checked(prosody, culprit):
@@ -309,6 +312,15 @@ def test_prosody_fields_are_checked(prosody, culprit):
         with pytest.raises(ValueError, match=field) as error:
             resolve_config("smoke", {field: prosody})
         assert culprit in str(error.value)
+
+
+def test_a_misspelt_field_or_part_is_named_with_the_closest_one():
+    with pytest.raises(ValueError, match="did you mean 'target_prosody'"):
+        resolve_config("smoke", {"target_prosodi": {}})
+    with pytest.raises(ValueError, match="'wham_files' has no 'trr'.*'tr'"):
+        resolve_config("smoke", {"wham_files": {"trr": 10}})
+    with pytest.raises(ValueError, match="has no 'ptich' \\(did you mean 'pitch'"):
+        resolve_config("smoke", {"target_prosody": {"ptich": [[20, 30]]}})
 
 
 def test_prosody_overrides_reach_the_readers():
@@ -325,12 +337,12 @@ def test_prosody_overrides_reach_the_readers():
     ]
     sizes = {
         "target_prosody": {"pitch": [[50, 50]]},
-        "source_prosody": {"rate": [[99, 99]]},
+        "source_prosody": {"rate": [[150, 150]]},
     }
     readers = target_readers("smoke", seed=0, sizes=sizes)
     for (folder, _), reader in readers.items():
         if folder in SOURCE_LIKE_FOLDERS:
-            assert reader["rate"] == 99
+            assert reader["rate"] == 150
             assert any(
                 lo <= reader["pitch"] <= hi for lo, hi in SOURCE_PROSODY["pitch"]
             )
@@ -552,3 +564,25 @@ def test_target_readers_are_the_readers_of_the_build(smoke):
         assert any(lo <= reader["rate"] <= hi for lo, hi in pool["rate"])
         assert (reader["channel"] == Channel()) == source_like
     assert target_readers("smoke", seed=1) != readers
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--seed", "-1"], "--seed must be >= 0"),
+        (["--override", "{nojson"], "--override is not valid JSON"),
+        (["--override", "[1]"], "a JSON object is needed"),
+        (["--override", '{"wham_file": {}}'], "did you mean 'wham_files'"),
+        (["--override", '{"target_prosody": {"pitch": [[5, 9]]}}'], "segmentation"),
+    ],
+)
+def test_build_command_refuses_bad_arguments_before_writing(
+    argv, message, tmp_path, capsys
+):
+    from speechbrain_srst.benchmark.build import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--root", str(tmp_path / "b"), *argv])
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()

@@ -63,6 +63,7 @@ def test_speaker_gap_variants_take_the_source_intervals():
     from speechbrain_srst.benchmark.build import resolve_config
 
     built = resolve_config("default")
+    source, target = built["source_prosody"], built["target_prosody"]
     assert speaker_gap.variant_sizes("as_is") == {}
     assert speaker_gap.variant_sizes("flat_channel") == {
         "target_channel_strength": 1e-6
@@ -75,7 +76,44 @@ def test_speaker_gap_variants_take_the_source_intervals():
     ]:
         config = resolve_config("default", speaker_gap.variant_sizes(variant))
         for setting in ("pitch", "rate", "range"):
-            expected = built[
-                "source_prosody" if setting in settings else "target_prosody"
-            ]
-            assert config["target_prosody"][setting] == expected[setting], variant
+            drawn = config["target_prosody"][setting]
+            if setting in settings:
+                assert len(drawn) == len(target[setting]), (variant, setting)
+                assert all(interval in source[setting] for interval in drawn)
+            else:
+                assert drawn == target[setting], (variant, setting)
+
+
+@pytest.mark.parametrize("data_seed", [99, 7, 1234])
+@pytest.mark.parametrize("variant", list(speaker_gap.VARIANTS))
+def test_speaker_gap_variants_draw_the_same_readers(variant, data_seed):
+    """Only the named setting changes: every variant has the same readers
+    (names, voices, genders, levels of the draw) as the build as it is, with
+    the same channels unless the variant flattens them, and the same values
+    of the settings it does not name."""
+    from speechbrain_srst.benchmark.build import target_readers
+
+    as_is = target_readers("default", data_seed)
+    sizes = speaker_gap.variant_sizes(variant)
+    readers = target_readers("default", data_seed, sizes)
+    assert list(readers) == list(as_is)
+    named = {
+        "pitch": {"pitch"},
+        "rate": {"rate"},
+        "range": {"pitch_range"},
+        "prosody": {"pitch", "rate", "pitch_range"},
+    }.get(variant, set())
+    source_range = {"pitch": "pitch", "rate": "rate", "pitch_range": "range"}
+    source = speaker_gap.build.resolve_config("default")["source_prosody"]
+    for key, reader in readers.items():
+        before = as_is[key]
+        assert reader["voice"] == before["voice"]
+        assert reader["gender"] == before["gender"]
+        for setting in ("pitch", "rate", "pitch_range"):
+            if setting not in named or key[0] == "read_speech":
+                assert reader[setting] == before[setting], (key, setting)
+            else:
+                intervals = source[source_range[setting]]
+                assert any(lo <= reader[setting] <= hi for lo, hi in intervals)
+        if variant != "flat_channel":
+            assert reader["channel"] == before["channel"]

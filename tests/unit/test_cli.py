@@ -159,3 +159,17 @@ def test_the_allocator_is_tuned_only_when_asked(model_folder, tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 0 and calls == []
     assert main([*argv, "--tune-allocator"]) == 0 and calls == [1]
+
+
+def test_the_checkpoint_file_as_model_names_its_folder(
+    model_folder, tmp_path, capsys, monkeypatch
+):
+    """Giving the model.ckpt (a file) instead of its folder is an error naming
+    the folder, not "Model folder not found"."""
+    write(tmp_path / "x.wav", 8000)
+    monkeypatch.chdir(tmp_path)
+    code = main(["--model", str(model_folder / "model.ckpt"), "x.wav", "-o", "out"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "is a file, not a model folder" in err and str(model_folder) in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.wav"]

@@ -862,6 +862,12 @@ def main(argv):
         # stage folder is written
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
+    finally:
+        # Left to the interpreter's exit, the gloo threads of a DDP run are
+        # torn down in no set order; a rank then aborts ("terminate called
+        # without an active exception") after its work is done.
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":
